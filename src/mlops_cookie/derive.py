@@ -1,0 +1,165 @@
+"""Derive everything that restates copier.yml, so that questions are defined once.
+
+Writes (or with ``--check`` verifies):
+
+- ``template/cookiecutter.json``: the same questions for cookiecutter and cruft;
+- the question table inside ``template/hooks/pre_gen_project.py``: the copier validators, which
+  the hook evaluates unchanged so both engines refuse the same answers with the same message;
+- ``docs/options.md``: the options reference.
+
+Usage: ``python -m mlops_cookie.derive [--check]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlops_cookie.questions import REPO_ROOT, Question, load, visible
+
+COOKIECUTTER_JSON = REPO_ROOT / "template" / "cookiecutter.json"
+HOOK = REPO_ROOT / "template" / "hooks" / "pre_gen_project.py"
+OPTIONS_MD = REPO_ROOT / "docs" / "options.md"
+
+HOOK_BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
+HOOK_END = "# --- END derived ---\n"
+
+# The project folder's name. A slug that could escape the output folder ("..", "a/b", "")
+# is replaced by a harmless name, so cookiecutter creates nothing outside it before the
+# pre-generation hook refuses the answer (and cookiecutter removes the folder again).
+_SAFE = "abcdefghijklmnopqrstuvwxyz0123456789-"
+PROJECT_DIR = (
+    "{{ cookiecutter.project_slug if cookiecutter.project_slug"
+    f" and not cookiecutter.project_slug.strip('{_SAFE}')"
+    " and cookiecutter.project_slug[0] != '-' else 'invalid-project-slug' }}"
+)
+
+
+def _namespaced(expr: str, names: list[str]) -> str:
+    """Rewrite bare answer names inside Jinja tags to ``cookiecutter.<name>``."""
+    word = re.compile(r"(?<![\w.'\"])(" + "|".join(map(re.escape, names)) + r")\b(?!['\"])")
+
+    def fix(tag: re.Match[str]) -> str:
+        return word.sub(r"cookiecutter.\1", tag.group(0))
+
+    return re.sub(r"\{\{.*?\}\}|\{%.*?%\}", fix, expr, flags=re.S)
+
+
+def cookiecutter_context(questions: list[Question]) -> dict[str, Any]:
+    """The cookiecutter.json mapping: defaults first in choice lists, prompts from ``help``."""
+    names = [q.name for q in visible(questions)]
+    context: dict[str, Any] = {}
+    for q in visible(questions):
+        if q.choices:
+            context[q.name] = [q.default, *[c for c in q.choices if c != q.default]]
+        elif q.type == "bool":
+            context[q.name] = bool(q.default)
+        elif q.type == "int":
+            context[q.name] = int(q.default)
+        elif q.default is None:
+            context[q.name] = ""
+        else:
+            context[q.name] = _namespaced(str(q.default), names)
+    context["__project_dir"] = PROJECT_DIR
+    context["__prompts__"] = {q.name: q.help for q in visible(questions) if q.help}
+    return context
+
+
+def hook_table(questions: list[Question]) -> dict[str, Any]:
+    """What the cookiecutter hook needs to judge answers exactly as copier does."""
+    extra = {q.name: q.default for q in questions if q.hidden and q.name != "cookiecutter"}
+    table = [
+        {"name": q.name, "type": q.type, "choices": q.choices, "validator": q.validator}
+        for q in visible(questions)
+    ]
+    return {"questions": table, "context": extra}
+
+
+def hook_block(questions: list[Question]) -> str:
+    data = json.dumps(hook_table(questions), indent=1, ensure_ascii=False)
+    if "'''" in data or "endraw" in data:
+        raise SystemExit("derive: copier.yml validators may not contain ''' or endraw")
+    return f"{HOOK_BEGIN}TABLE = json.loads(\n    r'''{{% raw %}}{data}{{% endraw %}}'''\n)\n{HOOK_END}"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value is None:
+        return "*(required)*"
+    return f"`{value}`"
+
+
+def options_markdown(questions: list[Question]) -> str:
+    """The options reference page, generated so it never drifts from copier.yml."""
+    lines = [
+        "# Options reference",
+        "",
+        "<!-- Generated from copier.yml by `python -m mlops_cookie.derive`; do not edit. -->",
+        "",
+        "Every question the template asks, in the order it asks them. Pass answers with",
+        "`copier copy --data name=value` or as `name=value` arguments to `cookiecutter`/`cruft create`.",
+        "",
+        "| option | what | allowed | default |",
+        "| --- | --- | --- | --- |",
+    ]
+    for q in visible(questions):
+        if q.choices:
+            allowed = " / ".join(f"`{c}`" for c in q.choices)
+        elif q.type == "bool":
+            allowed = "`true` / `false`"
+        elif q.type == "int":
+            allowed = "whole number (see below)"
+        else:
+            allowed = "text (see below)"
+        default = q.default if not (isinstance(q.default, str) and "{{" in q.default) else "derived"
+        lines.append(f"| [`{q.name}`](#{q.name.replace('_', '-')}) | {q.help} | {allowed} | {_cell(default)} |")
+    lines.append("")
+    for q in visible(questions):
+        lines += [f"## {q.name.replace('_', '-')}", "", f"**{q.help}.** {q.why}".rstrip(), ""]
+        if isinstance(q.default, str) and "{{" in q.default:
+            lines += [f"Default: derived, `{q.default}`.", ""]
+    return "\n".join(lines)
+
+
+def render_all() -> dict[Path, str]:
+    """Every derived file and the text it must have."""
+    _, questions = load()
+    hook_text = HOOK.read_text(encoding="utf-8")
+    start, end = hook_text.index(HOOK_BEGIN), hook_text.index(HOOK_END) + len(HOOK_END)
+    return {
+        COOKIECUTTER_JSON: json.dumps(cookiecutter_context(questions), indent=2, ensure_ascii=False)
+        + "\n",
+        HOOK: hook_text[:start] + hook_block(questions) + hook_text[end:],
+        OPTIONS_MD: options_markdown(questions),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a derived file is stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in render_all().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path.relative_to(REPO_ROOT))
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if args.check and stale:
+        names = ", ".join(map(str, stale))
+        print(f"derive: stale, run `python -m mlops_cookie.derive`: {names}", file=sys.stderr)
+        return 1
+    for path in stale:
+        print(f"derive: wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
