@@ -58,8 +58,6 @@ def cookiecutter_context(questions: list[Question]) -> dict[str, Any]:
             context[q.name] = [q.default, *[c for c in q.choices if c != q.default]]
         elif q.type == "bool":
             context[q.name] = bool(q.default)
-        elif q.type == "int":
-            context[q.name] = int(q.default)
         elif q.default is None:
             context[q.name] = ""
         else:
@@ -112,8 +110,6 @@ def options_markdown(questions: list[Question]) -> str:
             allowed = " / ".join(f"`{c}`" for c in q.choices)
         elif q.type == "bool":
             allowed = "`true` / `false`"
-        elif q.type == "int":
-            allowed = "whole number (see below)"
         else:
             allowed = "text (see below)"
         default = q.default if not (isinstance(q.default, str) and "{{" in q.default) else "derived"

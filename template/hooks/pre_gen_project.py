@@ -85,9 +85,9 @@ TABLE = json.loads(
   },
   {
    "name": "line_length",
-   "type": "int",
+   "type": "str",
    "choices": null,
-   "validator": "{% if line_length < 79 or line_length > 120 %}line_length {{ line_length }} is not allowed: choose a whole number from 79 to 120 {%- endif %}"
+   "validator": "{% if not line_length.isdigit() or line_length | int < 79 or line_length | int > 120 %}line_length '{{ line_length }}' is not allowed: choose a whole number from 79 to 120 {%- endif %}"
   },
   {
    "name": "ci_provider",
@@ -443,11 +443,6 @@ TABLE = json.loads(
 def coerce(question, value):
     """Turn cookiecutter's answer into copier's type, or return an error message."""
     name, kind = question["name"], question["type"]
-    if kind == "int":
-        try:
-            return int(str(value).strip()), None
-        except ValueError:
-            return None, f"{name} '{value}' is not a whole number"
     if kind == "bool" and not isinstance(value, bool):
         text = str(value).strip().lower()
         if text not in {"true", "false", "yes", "no", "y", "n", "1", "0", "on", "off"}:

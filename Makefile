@@ -1,0 +1,42 @@
+# Developer entry points of the template itself. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+DEMO := build/demo
+PYTEST_ARGS ?= -n auto
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e . --group test
+	touch $@
+
+install: $(VENV)/.installed ## create .venv with the template's package and test tools
+
+demo: $(VENV)/.installed ## render a demo project with default answers into build/demo and run its `make ci`
+	rm -rf $(DEMO)
+	$(BIN)/copier copy --quiet --defaults --vcs-ref HEAD --data project_name="Demo" . $(DEMO)
+	$(MAKE) -C $(DEMO) ci
+	@echo "Demo project ready in $(DEMO) (it passed its own make ci)."
+
+test: $(VENV)/.installed ## run the whole template test suite (what CI runs)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-quick: $(VENV)/.installed ## the fast subset: renders, parity, bad input (no generated-project installs)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
+
+derive: $(VENV)/.installed ## rewrite cookiecutter.json, the hook table and docs/options.md from copier.yml
+	$(BIN)/python -m mlops_cookie.derive
+
+bench: $(VENV)/.installed ## run the benchmarks (render time, generate -> green)
+	$(BIN)/python benchmarks/bench.py
+
+clean: ## remove the venv, build output and caches
+	rm -rf $(VENV) build .pytest_cache
+
+.PHONY: help install demo test test-quick derive bench clean
