@@ -6,52 +6,18 @@ happens once per answer set and engine per test session (per xdist worker).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlops_cookie import __version__
-from mlops_cookie.questions import REPO_ROOT
+from mlops_cookie.devtools import git, snapshot_template
+
+__all__ = ["git", "snapshot_template"]
 
 ANSWER_FILES = {".copier-answers.yml", ".cruft.json"}
 BASE_ANSWERS: dict[str, Any] = {"project_name": "Demo"}
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def snapshot_template(dest: Path, tag: str | None = None) -> Path:
-    """Copy the template's working tree (tracked + untracked, not ignored) into a fresh git repo.
-
-    Tests then see exactly the files a commit of the current work would hold, tagged with the
-    template version, so copier records a real version and the repo under development may be dirty.
-    """
-    files = git("ls-files", "-co", "--exclude-standard", "-z", cwd=REPO_ROOT).split("\0")
-    for rel in filter(None, files):
-        src = REPO_ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    git("init", "-q", "-b", "main", cwd=dest)
-    git("add", "-A", cwd=dest)
-    git("commit", "-q", "-m", "template snapshot", cwd=dest)
-    git("tag", tag or f"v{__version__}", cwd=dest)
-    return dest
 
 
 @pytest.fixture(scope="session")

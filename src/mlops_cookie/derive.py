@@ -112,7 +112,7 @@ def options_markdown(questions: list[Question]) -> str:
         elif q.type == "bool":
             allowed = "`true` / `false`"
         else:
-            allowed = "text (see below)"
+            allowed = q.allowed
         default = q.default if not (isinstance(q.default, str) and "{{" in q.default) else "derived"
         lines.append(f"| [`{q.name}`](#{q.name.replace('_', '-')}) | {q.help} | {allowed} | {_cell(default)} |")
     lines.append("")
@@ -120,6 +120,13 @@ def options_markdown(questions: list[Question]) -> str:
         lines += [f"## {q.name.replace('_', '-')}", "", f"**{q.help}.** {q.why}".rstrip(), ""]
         if isinstance(q.default, str) and "{{" in q.default:
             lines += [f"Default: derived, `{q.default}`.", ""]
+        if q.status == "planned":
+            lines += [
+                "*Planned:* the answer is recorded in the answers file today; the files it"
+                " generates arrive in a later release (see the CHANGELOG), and `copier update`"
+                " brings them in.",
+                "",
+            ]
     return "\n".join(lines)
 
 

@@ -47,6 +47,8 @@ class Question:
     validator: str | None
     hidden: bool
     why: str = ""
+    allowed: str = ""
+    status: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -72,6 +74,8 @@ def load(path: Path = COPIER_YML) -> tuple[dict[str, Any], list[Question]]:
                 validator=spec.get("validator"),
                 hidden=str(spec.get("when", "true")).lower() == "false",
                 why=(spec.get("x_doc") or {}).get("why", ""),
+                allowed=(spec.get("x_doc") or {}).get("allowed", ""),
+                status=(spec.get("x_doc") or {}).get("status", ""),
                 raw=spec,
             )
         )

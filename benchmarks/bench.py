@@ -1,0 +1,145 @@
+"""Benchmarks of the template: render time per engine and generate -> green.
+
+Goals (reported, never asserted in tests):
+- render with default answers: median <= 1 s per engine;
+- generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores.
+
+Usage: python benchmarks/bench.py [--runs N] [--green-runs N] [--json PATH]
+Prints a table (median, min-max spread, peak RSS) and writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mlops_cookie import __version__
+from mlops_cookie.devtools import snapshot_template
+
+BIN = Path(sys.executable).parent
+ANSWERS = {"project_name": "Bench"}
+
+
+@dataclass
+class Figure:
+    name: str
+    goal_s: float | None
+    runs: list[float]
+    peak_rss_mb: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def row(self) -> str:
+        goal = f"<= {self.goal_s:g} s" if self.goal_s else ""
+        met = "" if not self.goal_s else ("met" if self.median <= self.goal_s else "MISSED")
+        spread = f"{min(self.runs):.2f}-{max(self.runs):.2f}"
+        return (
+            f"| {self.name} | {self.median:.2f} | {spread} | {len(self.runs)} "
+            f"| {self.peak_rss_mb:.0f} | {goal} {met} |"
+        )
+
+
+def env() -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    return {**base, "PATH": f"{BIN}{os.pathsep}{base['PATH']}", "UV_PYTHON_DOWNLOADS": "never"}
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command and its children."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(name: str, goal: float | None, runs: int, make_cmd, cwd: Path) -> Figure:
+    times, peaks = [], []
+    for i in range(runs):
+        cmd, workdir = make_cmd(i)
+        elapsed, peak = timed(cmd, workdir or cwd)
+        times.append(elapsed)
+        peaks.append(peak)
+    return Figure(name, goal, times, max(peaks))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="runs per render benchmark")
+    parser.add_argument("--green-runs", type=int, default=3, help="runs of generate -> green")
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/latest.json"))
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mlops-cookie-bench-"))
+    try:
+        template = snapshot_template(work / "template")
+        data = [a for k, v in ANSWERS.items() for a in ("--data", f"{k}={v}")]
+        pairs = [f"{k}={v}" for k, v in ANSWERS.items()]
+
+        def copier_cmd(i: int):
+            return ["copier", "copy", "-q", "--defaults", *data, str(template),
+                    str(work / f"copier-{i}")], None  # fmt: skip
+
+        def cookiecutter_cmd(i: int):
+            return ["cookiecutter", "--no-input", str(template), "--directory", "template",
+                    "-o", str(work / f"cc-{i}"), *pairs], None  # fmt: skip
+
+        def green_cmd(i: int):
+            script = (
+                f"copier copy -q --defaults {' '.join(data)} {template} green-{i}"
+                f" && cd green-{i} && git init -q && make ci"
+            )
+            return ["bash", "-c", script], work
+
+        # warm the package cache once, so generate -> green measures a warm cache as specified
+        timed(green_cmd(99)[0], work)
+        figures = [
+            measure("render: copier", 1.0, args.runs, copier_cmd, work),
+            measure("render: cookiecutter", 1.0, args.runs, cookiecutter_cmd, work),
+            measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work),
+        ]
+        # the generated project's own test suite, on the last green project (already installed)
+        last = work / f"green-{args.green_runs - 1}"
+        figures.append(
+            measure("generated test suite (make test)", 15.0, args.runs // 2 or 1,
+                    lambda i: (["make", "test"], last), work)  # fmt: skip
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"mlops-cookie {__version__} on {platform.python_version()}, {os.cpu_count()} cores\n")
+    print("| benchmark | median s | min-max s | runs | peak RSS MB | goal |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for figure in figures:
+        print(figure.row())
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "version": __version__,
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "figures": [asdict(f) | {"median": f.median} for f in figures],
+    }
+    args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

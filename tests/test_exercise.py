@@ -1,0 +1,193 @@
+"""Exercise generated projects for real: install them, run their lint, hooks, tests, pipeline,
+notebooks and docs, exactly as a data scientist would after generating one.
+
+Each variant is rendered and installed once (per xdist worker) and its tests share one
+xdist group, so they run on the worker that holds it. Tests that break something restore
+the project from git afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import git, render_copier
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent  # the template's venv: provides uv
+
+
+def project_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
+        UV_PYTHON_DOWNLOADS="never",  # only the system Python exists here
+        UV_NO_PROGRESS="1",
+        PRE_COMMIT_COLOR="never",
+        NO_COLOR="1",
+    )
+    return env
+
+
+def sh(project: Path, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        cmd, cwd=project, env=project_env(), capture_output=True, text=True, timeout=900
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def make(project: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return sh(project, "make", *targets, check=check)
+
+
+@contextmanager
+def restored(project: Path) -> Iterator[Path]:
+    """Let a test break the project, then put every tracked and untracked file back."""
+    try:
+        yield project
+    finally:
+        git("checkout", "--", ".", cwd=project)
+        git("clean", "-fdq", "-e", ".venv", "-e", "models", "-e", "data", "-e", "reports",
+            cwd=project)  # fmt: skip
+
+
+def generate(template: Path, dest: Path, answers: dict[str, Any]) -> Path:
+    project = render_copier(template, dest, answers)
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "generated", cwd=project)
+    return project
+
+
+@pytest.fixture(scope="session")
+def default_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with default answers after its own `make ci` (which installs it)."""
+    project = generate(template_repo, tmp_path_factory.mktemp("default") / "demo", {})
+    make(project, "ci")
+    return project
+
+
+@pytest.fixture(scope="session")
+def pip_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    answers = {"package_manager": "pip", "docs": "none", "license": "Apache-2.0",
+               "line_length": "79"}  # fmt: skip
+    return generate(template_repo, tmp_path_factory.mktemp("pip") / "demo", answers)
+
+
+@pytest.fixture(scope="session")
+def bare_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    answers = {"include_example": False, "python_version": "3.11", "line_length": "120"}
+    return generate(template_repo, tmp_path_factory.mktemp("bare") / "demo", answers)
+
+
+# ------------------------------------------------------------------ default answers
+@pytest.mark.xdist_group("default")
+def test_make_ci_trains_and_passes_the_quality_gate(default_project: Path) -> None:
+    metrics = json.loads((default_project / "reports" / "metrics.json").read_text())
+    assert metrics["roc_auc"] >= 0.95
+    assert (default_project / "models" / "model.joblib").is_file()
+    assert git("status", "--porcelain", cwd=default_project) == "", "make ci left files in git"
+
+
+@pytest.mark.xdist_group("default")
+def test_pre_commit_hooks_run_offline_and_pass(default_project: Path) -> None:
+    result = sh(default_project, ".venv/bin/pre-commit", "run", "--all-files")
+    assert "Passed" in result.stdout
+    assert "Skipped" not in result.stdout.replace("(no files to check)Skipped", "")
+    assert git("status", "--porcelain", cwd=default_project) == ""
+
+
+@pytest.mark.xdist_group("default")
+def test_pre_commit_hooks_catch_lint_and_whitespace(default_project: Path) -> None:
+    with restored(default_project) as project:
+        module = next((project / "src").glob("*/data.py"))
+        module.write_text("import os  \n" + module.read_text())
+        git("add", "-A", cwd=project)
+        result = sh(project, ".venv/bin/pre-commit", "run", "--all-files", check=False)
+        assert result.returncode != 0
+        assert "Failed" in result.stdout
+
+
+@pytest.mark.xdist_group("default")
+def test_quality_gate_fails_below_threshold(default_project: Path) -> None:
+    with restored(default_project) as project:
+        config = project / "configs" / "train.toml"
+        text = config.read_text()
+        assert "threshold = 0.95" in text
+        config.write_text(text.replace("threshold = 0.95", "threshold = 0.9999"))
+        result = make(project, "evaluate", check=False)
+        assert result.returncode != 0
+        assert "quality gate failed" in (result.stdout + result.stderr)
+
+
+@pytest.mark.xdist_group("default")
+def test_lint_fails_on_notebook_outputs(default_project: Path) -> None:
+    with restored(default_project) as project:
+        notebook = project / "notebooks" / "01-explore.ipynb"
+        data = json.loads(notebook.read_text())
+        code = next(c for c in data["cells"] if c["cell_type"] == "code")
+        code["execution_count"] = 1
+        code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["leak\n"]}]
+        notebook.write_text(json.dumps(data, indent=1) + "\n")
+        assert make(project, "lint", check=False).returncode != 0
+
+
+@pytest.mark.xdist_group("default")
+def test_notebooks_execute_headless(default_project: Path) -> None:
+    make(default_project, "notebooks")
+
+
+@pytest.mark.xdist_group("default")
+def test_notebook_becomes_a_script_in_one_command(default_project: Path) -> None:
+    with restored(default_project) as project:
+        make(project, "nb2script", "NB=notebooks/01-explore.ipynb")
+        scripts = [p for p in (project / "scripts").glob("*.py")]
+        assert scripts, "no script written"
+        sh(project, ".venv/bin/python", str(scripts[0]))
+        sh(project, ".venv/bin/ruff", "check", *map(str, scripts))
+
+
+@pytest.mark.xdist_group("default")
+def test_cli_predicts_from_csv(default_project: Path, tmp_path: Path) -> None:
+    processed = sorted((default_project / "data" / "processed").glob("*test*.csv"))
+    assert processed, "train did not write the held-out split"
+    out = tmp_path / "predictions.csv"
+    sh(default_project, "make", "predict", f"INPUT={processed[0]}", f"OUTPUT={out}")
+    lines = out.read_text().splitlines()
+    assert len(lines) > 10
+
+
+@pytest.mark.xdist_group("default")
+def test_docs_build_strictly(default_project: Path) -> None:
+    make(default_project, "docs")
+
+
+# ------------------------------------------------------------------ pip, no docs, Apache, 79
+@pytest.mark.xdist_group("pip")
+def test_pip_project_passes_make_ci(pip_project: Path) -> None:
+    make(pip_project, "ci")
+    assert not (pip_project / "uv.lock").exists()
+    assert (pip_project / ".venv" / "bin" / "pip").exists()
+
+
+# ------------------------------------------------------------------ no example pipeline
+@pytest.mark.xdist_group("bare")
+def test_project_without_example_lints_and_tests_green(bare_project: Path) -> None:
+    make(bare_project, "lint", "test")
+
+
+@pytest.mark.xdist_group("bare")
+def test_project_without_example_says_where_data_goes(bare_project: Path) -> None:
+    result = make(bare_project, "train", check=False)
+    assert result.returncode != 0
+    assert "data/raw" in (result.stdout + result.stderr)
