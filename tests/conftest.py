@@ -16,7 +16,8 @@ from mlops_cookie.devtools import git, snapshot_template
 
 __all__ = ["git", "snapshot_template"]
 
-ANSWER_FILES = {".copier-answers.yml", ".cruft.json"}
+ANSWER_FILES = {  # written by one engine only
+".copier-answers.yml", ".cruft.json"}
 BASE_ANSWERS: dict[str, Any] = {"project_name": "Demo"}
 
 
@@ -63,13 +64,16 @@ def render_cruft(template: Path, out: Path, answers: dict[str, Any]) -> Path:
     )
 
 
-def tree(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Relative path -> (content, permission bits) for every generated file but the answers files."""
-    found = {}
+def tree(root: Path) -> dict[str, tuple[bytes | None, int]]:
+    """Relative path -> (content or None for a folder, permission bits) for everything generated
+    but the answers files."""
+    found: dict[str, tuple[bytes | None, int]] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and rel not in ANSWER_FILES and not rel.startswith(".git/"):
-            found[rel] = (path.read_bytes(), path.stat().st_mode & 0o777)
+        if rel in ANSWER_FILES or rel == ".git" or rel.startswith(".git/"):
+            continue
+        content = path.read_bytes() if path.is_file() else None
+        found[rel] = (content, path.stat().st_mode & 0o777)
     return found
 
 

@@ -40,16 +40,20 @@ def test_no_unrendered_jinja_and_no_empty_files(rendered, answers: dict[str, Any
     root = rendered("copier", answers)
     files = tree(root)
     assert files, "nothing rendered"
-    empty = [p for p, (content, _) in files.items() if not content.strip()]
+    empty = [p for p, (content, _) in files.items() if content is not None and not content.strip()]
     assert not empty, f"empty files: {empty}"
     leftovers = [
         f"{p}: {m.group(0)!r}"
         for p, (content, _) in files.items()
+        if content is not None
         for m in [LEFTOVER_JINJA.search(content.decode(errors="replace"))]
         if m
     ]
     assert not leftovers, f"unrendered Jinja: {leftovers}"
     assert not [p for p in files if "{" in p or "}" in p], "unrendered file names"
+    empty_dirs = [p for p, (content, _) in files.items() if content is None and not any(
+        q.startswith(p + "/") for q in files)]  # fmt: skip
+    assert not empty_dirs, f"empty folders: {empty_dirs}"
 
 
 @pytest.mark.parametrize("answers", SETS, ids=IDS)
