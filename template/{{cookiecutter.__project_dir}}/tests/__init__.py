@@ -1,0 +1,1 @@
+"""Tests of the project package (run with `make test`)."""
