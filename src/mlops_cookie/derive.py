@@ -5,7 +5,8 @@ Writes (or with ``--check`` verifies):
 - ``template/cookiecutter.json``: the same questions for cookiecutter and cruft;
 - the question table inside ``template/hooks/pre_gen_project.py``: the copier validators, which
   the hook evaluates unchanged so both engines refuse the same answers with the same message;
-- ``docs/options.md``: the options reference.
+- ``docs/options.md``: the options reference;
+- the ``[tool.cruft] skip`` list of the generated pyproject.toml, from ``_skip_if_exists``.
 
 Usage: ``python -m mlops_cookie.derive [--check]``
 """
@@ -22,12 +23,16 @@ from typing import Any
 
 from mlops_cookie.questions import REPO_ROOT, Question, load, visible
 
-COOKIECUTTER_JSON = REPO_ROOT / "template" / "cookiecutter.json"
-HOOK = REPO_ROOT / "template" / "hooks" / "pre_gen_project.py"
-OPTIONS_MD = REPO_ROOT / "docs" / "options.md"
+COOKIECUTTER_JSON = Path("template/cookiecutter.json")
+HOOK = Path("template/hooks/pre_gen_project.py")
+OPTIONS_MD = Path("docs/options.md")
+PYPROJECT = Path("template/{{cookiecutter.__project_dir}}/pyproject.toml")
 
-HOOK_BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
-HOOK_END = "# --- END derived ---\n"
+BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
+END = "# --- END derived ---\n"
+# The same in the generated pyproject.toml, where users read it.
+PY_BEGIN = "# >>> the template's _skip_if_exists (copier.yml); `copier update` keeps this list current\n"
+PY_END = "# <<<\n"
 
 # The project folder's name. A slug that could escape the output folder ("..", "a/b", "")
 # is replaced by a harmless name, so cookiecutter creates nothing outside it before the
@@ -82,7 +87,7 @@ def hook_block(questions: list[Question]) -> str:
     data = json.dumps(hook_table(questions), indent=1, ensure_ascii=False)
     if "'''" in data or "endraw" in data:
         raise SystemExit("derive: copier.yml validators may not contain ''' or endraw")
-    return f"{HOOK_BEGIN}TABLE = json.loads(\n    r'''{{% raw %}}{data}{{% endraw %}}'''\n)\n{HOOK_END}"
+    return f"{BEGIN}TABLE = json.loads(\n    r'''{{% raw %}}{data}{{% endraw %}}'''\n)\n{END}"
 
 
 def _cell(value: Any) -> str:
@@ -130,29 +135,47 @@ def options_markdown(questions: list[Question]) -> str:
     return "\n".join(lines)
 
 
-def render_all() -> dict[Path, str]:
-    """Every derived file and the text it must have."""
-    _, questions = load()
-    hook_text = HOOK.read_text(encoding="utf-8")
-    start, end = hook_text.index(HOOK_BEGIN), hook_text.index(HOOK_END) + len(HOOK_END)
+def cruft_skip_block(settings: dict[str, Any]) -> str:
+    """cruft's equivalent of copier's `_skip_if_exists`, for the generated pyproject.toml."""
+    patterns = ",\n".join(f'    "{p}"' for p in settings.get("_skip_if_exists", []))
+    return (
+        f"{PY_BEGIN}[tool.cruft]\n"
+        "# Files you own once the project exists: `cruft update` leaves them alone\n"
+        "# (copier users get the same through the template's _skip_if_exists).\n"
+        f"skip = [\n{patterns},\n]\n{PY_END}"
+    )
+
+
+def _replace_block(text: str, block: str, begin: str = BEGIN, end_: str = END) -> str:
+    start, end = text.index(begin), text.index(end_) + len(end_)
+    return text[:start] + block + text[end:]
+
+
+def render_all(root: Path = REPO_ROOT) -> dict[Path, str]:
+    """Every derived file (absolute path) and the text it must have."""
+    settings, questions = load(root / "copier.yml")
+    context = json.dumps(cookiecutter_context(questions), indent=2, ensure_ascii=False)
     return {
-        COOKIECUTTER_JSON: json.dumps(cookiecutter_context(questions), indent=2, ensure_ascii=False)
-        + "\n",
-        HOOK: hook_text[:start] + hook_block(questions) + hook_text[end:],
-        OPTIONS_MD: options_markdown(questions),
+        root / COOKIECUTTER_JSON: context + "\n",
+        root / HOOK: _replace_block((root / HOOK).read_text(), hook_block(questions)),
+        root / OPTIONS_MD: options_markdown(questions),
+        root / PYPROJECT: _replace_block(
+            (root / PYPROJECT).read_text(), cruft_skip_block(settings), PY_BEGIN, PY_END
+        ),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a derived file is stale")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="template repository")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in render_all().items():
+    for path, text in render_all(args.root).items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue
-        stale.append(os.path.relpath(path, REPO_ROOT))
+        stale.append(os.path.relpath(path, args.root))
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

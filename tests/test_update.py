@@ -1,0 +1,273 @@
+"""Updating generated projects across real template releases, and adopting foreign repos.
+
+A throwaway git copy of the template is tagged v0.1.0, then changed the way a real release
+changes it (a changed file, a new file, a file moved with a migration, a renamed question with
+a migration) and tagged v0.2.0. Projects generated from v0.1.0 by copier and by cruft get a
+fixed set of user edits and are updated with `mlops_cookie.update`, which drives the engines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BASE_ANSWERS, git, snapshot_template
+
+from mlops_cookie import derive
+from mlops_cookie.update import ADOPT_DIR, ADOPT_REPORT, UserError, adopt, main, update
+
+PROJECT_DIR = "template/{{cookiecutter.__project_dir}}"
+NEW_TARGET = "\nhello: ## Say hello (added in v0.2.0)\n\t@echo hello\n"
+EDITORCONFIG = "root = true\n\n[*]\nend_of_line = lf\ninsert_final_newline = true\n"
+TEAM_LINES = "# team: run `make ci` before every push\nTEAM := data-science\n"
+MIGRATIONS = """_migrations:
+  - version: v0.2.0
+    when: "{{ _stage == 'before' }}"
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template/migrations/move.py",
+              "docs/development.md", "docs/contributing.md"]
+  - version: v0.2.0
+    when: "{{ _stage == 'before' }}"
+    command: ["{{ _copier_python }}",
+              "{{ _copier_conf.src_path }}/template/migrations/rename_answer.py",
+              "line_length", "max_line_length"]
+"""
+
+
+def release_v020(repo: Path) -> None:
+    """Change the template as a real release would, then tag it v0.2.0."""
+    tree = repo / PROJECT_DIR
+    hooks = tree / ".pre-commit-config.yaml"
+    lines = hooks.read_text().splitlines(keepends=True)
+    hooks.write_text("# pre-commit hooks (v0.2.0): `make precommit` runs them all.\n" + "".join(lines[1:]))
+    makefile = tree / "Makefile"
+    makefile.write_text(makefile.read_text() + NEW_TARGET)
+    (tree / ".editorconfig").write_text(EDITORCONFIG)
+    notebooks_readme = tree / "notebooks" / "README.md"
+    notebooks_readme.write_text(notebooks_readme.read_text() + "\nA line added in v0.2.0.\n")
+    # move a file (and every link to it)
+    git("mv", f"{PROJECT_DIR}/docs/development.md", f"{PROJECT_DIR}/docs/contributing.md", cwd=repo)
+    for path in tree.rglob("*"):
+        if path.is_file() and "development.md" in path.read_text(errors="ignore"):
+            path.write_text(path.read_text().replace("development.md", "contributing.md"))
+    # rename a question everywhere
+    copier_yml = repo / "copier.yml"
+    text = re.sub(r"\bline_length\b", "max_line_length", copier_yml.read_text())
+    copier_yml.write_text(text.replace("_migrations: []\n", MIGRATIONS))
+    for path in tree.rglob("*"):
+        if path.is_file() and "cookiecutter.line_length" in path.read_text(errors="ignore"):
+            text = path.read_text().replace("cookiecutter.line_length", "cookiecutter.max_line_length")
+            path.write_text(text)
+    assert derive.main(["--root", str(repo)]) == 0
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "release 0.2.0", cwd=repo)
+    git("tag", "v0.2.0", cwd=repo)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = snapshot_template(tmp_path_factory.mktemp("releases"), tag="v0.1.0")
+    release_v020(repo)
+    return repo
+
+
+def generate_old(engine: str, releases: Path, dest_parent: Path) -> Path:
+    if engine == "copier":
+        from copier import run_copy
+
+        project = dest_parent / "demo"
+        run_copy(str(releases), str(project), data=BASE_ANSWERS, vcs_ref="v0.1.0", defaults=True,
+                 quiet=True)  # fmt: skip
+    else:
+        from cruft import create
+
+        project = create(str(releases), output_dir=dest_parent, checkout="v0.1.0", no_input=True,
+                         extra_context=BASE_ANSWERS, directory="template")  # fmt: skip
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "generated from v0.1.0", cwd=project)
+    return Path(project)
+
+
+def user_edits(project: Path) -> dict[str, bytes]:
+    """The fixed set of edits; returns the files the user added (must survive byte for byte)."""
+    makefile = project / "Makefile"
+    first, rest = makefile.read_text().split("\n", 1)
+    makefile.write_text(f"{first}\n{TEAM_LINES}{rest}")  # far from the template's change
+    hooks = project / ".pre-commit-config.yaml"
+    lines = hooks.read_text().splitlines(keepends=True)
+    hooks.write_text("# our hooks: keep them fast\n" + "".join(lines[1:]))  # same line as the template
+    git("rm", "-q", "notebooks/README.md", cwd=project)
+    added = {
+        "NOTES.md": "# Team notes\n\nDecisions go here.\n".encode(),
+        "docs/decisions.md": "# Decisions\n\n- 2026-11: logistic regression first.\n".encode(),
+    }
+    for rel, content in added.items():
+        (project / rel).write_bytes(content)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "user edits", cwd=project)
+    return added
+
+
+def resolve_taking_ours(project: Path, rel: str) -> None:
+    """Resolve inline conflict markers by keeping the project's side."""
+    text = (project / rel).read_text()
+    pattern = re.compile(r"<{7}[^\n]*\n(.*?)={7}\n.*?>{7}[^\n]*\n", re.S)
+    (project / rel).write_text(pattern.sub(r"\1", text))
+
+
+@pytest.fixture(scope="module", params=["copier", "cruft"])
+def updated(request, releases: Path, tmp_path_factory: pytest.TempPathFactory):
+    engine = request.param
+    project = generate_old(engine, releases, tmp_path_factory.mktemp(f"update-{engine}"))
+    before = {p: (project / p).read_bytes() for p in ("README.md", "configs/train.toml")}
+    added = user_edits(project)
+    report = update(project, data={"license": "Apache-2.0"})
+    return engine, project, report, added, before
+
+
+def test_non_conflicting_user_edit_is_kept_with_the_template_change(updated) -> None:
+    _, project, _, _, _ = updated
+    makefile = (project / "Makefile").read_text()
+    assert TEAM_LINES in makefile
+    assert NEW_TARGET.strip() in makefile
+
+
+def test_conflicting_edit_is_marked_never_overwritten(updated) -> None:
+    _, project, report, _, _ = updated
+    assert report.exit_code == 1
+    conflicted = [c for c in report.conflicts if c.startswith(".pre-commit-config.yaml")]
+    assert conflicted, report.render()
+    if conflicted[0].endswith(".rej"):
+        assert "our hooks: keep them fast" in (project / ".pre-commit-config.yaml").read_text()
+    else:
+        text = (project / ".pre-commit-config.yaml").read_text()
+        assert "<<<<<<<" in text
+        assert "our hooks: keep them fast" in text
+        assert "(v0.2.0)" in text
+
+
+def test_every_template_change_is_applied(updated) -> None:
+    engine, project, report, _, _ = updated
+    assert (project / ".editorconfig").read_text() == EDITORCONFIG
+    assert (project / "docs" / "contributing.md").is_file()
+    assert not (project / "docs" / "development.md").exists()
+    assert report.to_version == "v0.2.0"
+    if engine == "copier":
+        answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+        assert answers["_commit"] == "v0.2.0"
+        assert answers["max_line_length"] == "88"
+        assert "line_length" not in answers
+    else:
+        context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+        assert context["max_line_length"] == "88"
+    assert "line-length = 88" in (project / "pyproject.toml").read_text()
+
+
+def test_changed_answer_is_applied(updated) -> None:
+    _, project, _, _, _ = updated
+    assert "Apache License" in (project / "LICENSE").read_text()
+    assert (project / "NOTICE").is_file()
+
+
+def test_deleted_file_stays_deleted_and_is_reported(updated) -> None:
+    engine, project, report, _, _ = updated
+    assert not (project / "notebooks" / "README.md").exists()
+    if engine == "copier":  # copier recreates _skip_if_exists files; the update deletes it again
+        assert "notebooks/README.md" in report.kept_deleted
+
+
+def test_added_files_and_owned_files_are_untouched(updated) -> None:
+    _, project, _, added, before = updated
+    for rel, content in added.items():
+        assert (project / rel).read_bytes() == content
+    assert (project / "configs" / "train.toml").read_bytes() == before["configs/train.toml"]
+
+
+@pytest.mark.slow
+def test_updated_project_passes_make_ci_once_conflicts_are_resolved(updated) -> None:
+    from test_exercise import make
+
+    _, project, report, _, _ = updated
+    for conflict in report.conflicts:
+        if conflict.endswith(".rej"):
+            (project / conflict).unlink()
+        else:
+            resolve_taking_ours(project, conflict)
+    make(project, "ci")
+
+
+def test_update_refuses_uncommitted_changes_and_changes_nothing(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    (project / "Makefile").write_text((project / "Makefile").read_text() + "# wip\n")
+    status = git("status", "--porcelain", cwd=project)
+    with pytest.raises(UserError, match="uncommitted"):
+        update(project)
+    assert git("status", "--porcelain", cwd=project) == status
+    assert (project / "Makefile").read_text().endswith("# wip\n")
+    assert "v0.1.0" in (project / ".copier-answers.yml").read_text()
+
+
+def test_update_cli_gives_one_line_and_exit_2_for_user_errors(tmp_path, capsys) -> None:
+    assert main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+
+
+def test_update_reports_a_relative_template_path(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(releases), "../releases"))
+    git("commit", "-q", "-am", "relative", cwd=project)
+    with pytest.raises(UserError, match="relative path"):
+        update(project)
+
+
+def test_adopt_adds_missing_files_keeps_yours_and_reports(releases, tmp_path) -> None:
+    repo = tmp_path / "legacy-model"
+    (repo / "src").mkdir(parents=True)
+    (repo / "README.md").write_text("# Legacy model\n\nOur own README.\n")
+    (repo / "src" / "train_old.py").write_text("print('old training script')\n")
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "legacy", cwd=repo)
+
+    report = adopt(repo, str(releases), {"project_name": "Legacy Model"}, vcs_ref="v0.1.0")
+    assert report.exit_code == 1
+    assert report.conflicts == ["README.md"]
+    assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
+    assert (repo / ADOPT_DIR / "README.md").read_text().startswith("# Legacy Model")
+    assert "pyproject.toml" in report.added and (repo / "pyproject.toml").is_file()
+    assert (repo / "src" / "train_old.py").read_text() == "print('old training script')\n"
+    assert "README.md" in (repo / ADOPT_REPORT).read_text()
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v0.1.0"
+    assert answers["_src_path"] == str(releases)
+
+    # once adopted and committed, the repo updates like a generated one, keeping its README
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "adopt mlops-cookie", cwd=repo)
+    later = update(repo)
+    assert later.to_version == "v0.2.0"
+    assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
+    assert (repo / ".editorconfig").is_file()
+
+
+def test_adopt_refuses_a_generated_project(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    with pytest.raises(UserError, match="use `update`"):
+        adopt(project, str(releases), {})
+
+
+def test_update_module_runs_as_a_command(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlops_cookie.update", str(project)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "v0.1.0 -> v0.2.0" in result.stdout
