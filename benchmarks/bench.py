@@ -118,8 +118,13 @@ def main() -> int:
         # the generated project's own test suite, on the last green project (already installed)
         last = work / f"green-{args.green_runs - 1}"
         figures.append(
-            measure("generated test suite (make test)", 15.0, args.runs // 2 or 1,
-                    lambda i: (["make", "test"], last), work)  # fmt: skip
+            measure(
+                "generated test suite (make test)",
+                15.0,
+                args.runs // 2 or 1,
+                lambda i: (["make", "test"], last),
+                work,
+            )
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,7 +17,9 @@ from mlops_cookie.devtools import git, snapshot_template
 __all__ = ["git", "snapshot_template"]
 
 ANSWER_FILES = {  # written by one engine only
-".copier-answers.yml", ".cruft.json"}
+    ".copier-answers.yml",
+    ".cruft.json",
+}
 BASE_ANSWERS: dict[str, Any] = {"project_name": "Demo"}
 
 

@@ -15,7 +15,7 @@ BIN = Path(sys.executable).parent
 # (answers, the answer the message must name, words of "what is allowed" it must contain)
 BAD = [
     ({"project_name": ""}, "project_name", "required"),
-    ({"project_name": "Bad \"quote\""}, "project_name", "not allowed"),
+    ({"project_name": 'Bad "quote"'}, "project_name", "not allowed"),
     ({"project_slug": ""}, "project_slug", "lowercase ASCII letters"),
     ({"project_slug": "1model"}, "project_slug", "starting with a letter"),
     ({"project_slug": "my project"}, "project_slug", "lowercase ASCII letters"),
@@ -42,7 +42,12 @@ IDS = ["-".join(f"{k}={v}" for k, v in answers.items()) for answers, _, _ in BAD
 
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1", "COLUMNS": "300"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+        "COLUMNS": "300",
+    }
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 

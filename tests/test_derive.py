@@ -12,9 +12,7 @@ from mlops_cookie.questions import load, visible
 
 
 def test_derived_files_are_current() -> None:
-    stale = [
-        str(path) for path, text in derive.render_all().items() if path.read_text() != text
-    ]
+    stale = [str(path) for path, text in derive.render_all().items() if path.read_text() != text]
     assert not stale, f"run `make derive`: {stale}"
 
 

@@ -42,7 +42,9 @@ def sh(project: Path, *cmd: str, check: bool = True) -> subprocess.CompletedProc
         cmd, cwd=project, env=project_env(), capture_output=True, text=True, timeout=900
     )
     if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -160,7 +162,7 @@ def test_notebooks_execute_headless(default_project: Path) -> None:
 def test_notebook_becomes_a_script_in_one_command(default_project: Path) -> None:
     with restored(default_project) as project:
         make(project, "nb2script", "NB=notebooks/01-explore.ipynb")
-        scripts = [p for p in (project / "scripts").glob("*.py")]
+        scripts = list((project / "scripts").glob("*.py"))
         assert scripts, "no script written"
         sh(project, ".venv/bin/python", str(scripts[0]))
         sh(project, ".venv/bin/ruff", "check", *map(str, scripts))

@@ -1,11 +1,10 @@
-"""Static checks on rendered projects: engine parity, no Jinja left, files parse, answers applied."""
+"""Static checks on rendered projects: engine parity, no Jinja left, parsing, answers applied."""
 
 from __future__ import annotations
 
 import json
 import re
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -91,7 +90,9 @@ def test_answers_shape_the_project(rendered, answers: dict[str, Any]) -> None:
     assert pyproject["project"]["name"] == "demo"
     assert pyproject["project"]["requires-python"] == f">={a['python_version']}"
     assert pyproject["tool"]["ruff"]["line-length"] == int(a["line_length"])
-    assert pyproject["tool"]["ruff"]["target-version"] == "py" + a["python_version"].replace(".", "")
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + a["python_version"].replace(
+        ".", ""
+    )
     assert (root / ".python-version").read_text().strip() == a["python_version"]
     assert (root / "src" / "demo" / "__init__.py").is_file()
     assert (root / "mkdocs.yml").exists() == (a["docs"] == "mkdocs")

@@ -18,54 +18,8 @@ import pytest
 import yaml
 from conftest import BASE_ANSWERS, git, snapshot_template
 
-from mlops_cookie import derive
+from mlops_cookie.devtools import EDITORCONFIG, NEW_TARGET, release_v020
 from mlops_cookie.update import ADOPT_DIR, ADOPT_REPORT, UserError, adopt, main, update
-
-PROJECT_DIR = "template/{{cookiecutter.__project_dir}}"
-NEW_TARGET = "\nhello: ## Say hello (added in v0.2.0)\n\t@echo hello\n"
-EDITORCONFIG = "root = true\n\n[*]\nend_of_line = lf\ninsert_final_newline = true\n"
-TEAM_LINES = "# team: run `make ci` before every push\nTEAM := data-science\n"
-MIGRATIONS = """_migrations:
-  - version: v0.2.0
-    when: "{{ _stage == 'before' }}"
-    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template/migrations/move.py",
-              "docs/development.md", "docs/contributing.md"]
-  - version: v0.2.0
-    when: "{{ _stage == 'before' }}"
-    command: ["{{ _copier_python }}",
-              "{{ _copier_conf.src_path }}/template/migrations/rename_answer.py",
-              "line_length", "max_line_length"]
-"""
-
-
-def release_v020(repo: Path) -> None:
-    """Change the template as a real release would, then tag it v0.2.0."""
-    tree = repo / PROJECT_DIR
-    hooks = tree / ".pre-commit-config.yaml"
-    lines = hooks.read_text().splitlines(keepends=True)
-    hooks.write_text("# pre-commit hooks (v0.2.0): `make precommit` runs them all.\n" + "".join(lines[1:]))
-    makefile = tree / "Makefile"
-    makefile.write_text(makefile.read_text() + NEW_TARGET)
-    (tree / ".editorconfig").write_text(EDITORCONFIG)
-    notebooks_readme = tree / "notebooks" / "README.md"
-    notebooks_readme.write_text(notebooks_readme.read_text() + "\nA line added in v0.2.0.\n")
-    # move a file (and every link to it)
-    git("mv", f"{PROJECT_DIR}/docs/development.md", f"{PROJECT_DIR}/docs/contributing.md", cwd=repo)
-    for path in tree.rglob("*"):
-        if path.is_file() and "development.md" in path.read_text(errors="ignore"):
-            path.write_text(path.read_text().replace("development.md", "contributing.md"))
-    # rename a question everywhere
-    copier_yml = repo / "copier.yml"
-    text = re.sub(r"\bline_length\b", "max_line_length", copier_yml.read_text())
-    copier_yml.write_text(text.replace("_migrations: []\n", MIGRATIONS))
-    for path in tree.rglob("*"):
-        if path.is_file() and "cookiecutter.line_length" in path.read_text(errors="ignore"):
-            text = path.read_text().replace("cookiecutter.line_length", "cookiecutter.max_line_length")
-            path.write_text(text)
-    assert derive.main(["--root", str(repo)]) == 0
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "release 0.2.0", cwd=repo)
-    git("tag", "v0.2.0", cwd=repo)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +27,9 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = snapshot_template(tmp_path_factory.mktemp("releases"), tag="v0.1.0")
     release_v020(repo)
     return repo
+
+
+TEAM_LINES = "# team: run `make ci` before every push\nTEAM := data-science\n"
 
 
 def generate_old(engine: str, releases: Path, dest_parent: Path) -> Path:
@@ -100,11 +57,13 @@ def user_edits(project: Path) -> dict[str, bytes]:
     makefile.write_text(f"{first}\n{TEAM_LINES}{rest}")  # far from the template's change
     hooks = project / ".pre-commit-config.yaml"
     lines = hooks.read_text().splitlines(keepends=True)
-    hooks.write_text("# our hooks: keep them fast\n" + "".join(lines[1:]))  # same line as the template
+    hooks.write_text(
+        "# our hooks: keep them fast\n" + "".join(lines[1:])
+    )  # same line as the template
     git("rm", "-q", "notebooks/README.md", cwd=project)
     added = {
-        "NOTES.md": "# Team notes\n\nDecisions go here.\n".encode(),
-        "docs/decisions.md": "# Decisions\n\n- 2026-11: logistic regression first.\n".encode(),
+        "NOTES.md": b"# Team notes\n\nDecisions go here.\n",
+        "docs/decisions.md": b"# Decisions\n\n- 2026-11: logistic regression first.\n",
     }
     for rel, content in added.items():
         (project / rel).write_bytes(content)
@@ -215,7 +174,8 @@ def test_update_refuses_uncommitted_changes_and_changes_nothing(releases, tmp_pa
 def test_update_cli_gives_one_line_and_exit_2_for_user_errors(tmp_path, capsys) -> None:
     assert main([str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err
+    assert err.startswith("error: ")
+    assert "\n" not in err
 
 
 def test_update_reports_a_relative_template_path(releases, tmp_path) -> None:
@@ -241,7 +201,8 @@ def test_adopt_adds_missing_files_keeps_yours_and_reports(releases, tmp_path) ->
     assert report.conflicts == ["README.md"]
     assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
     assert (repo / ADOPT_DIR / "README.md").read_text().startswith("# Legacy Model")
-    assert "pyproject.toml" in report.added and (repo / "pyproject.toml").is_file()
+    assert "pyproject.toml" in report.added
+    assert (repo / "pyproject.toml").is_file()
     assert (repo / "src" / "train_old.py").read_text() == "print('old training script')\n"
     assert "README.md" in (repo / ADOPT_REPORT).read_text()
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())

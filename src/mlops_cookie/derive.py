@@ -31,7 +31,9 @@ PYPROJECT = Path("template/{{cookiecutter.__project_dir}}/pyproject.toml")
 BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
 END = "# --- END derived ---\n"
 # The same in the generated pyproject.toml, where users read it.
-PY_BEGIN = "# >>> the template's _skip_if_exists (copier.yml); `copier update` keeps this list current\n"
+PY_BEGIN = (
+    "# >>> the template's _skip_if_exists (copier.yml); `copier update` keeps this list current\n"
+)
 PY_END = "# <<<\n"
 
 # The project folder's name. A slug that could escape the output folder ("..", "a/b", "")
@@ -106,7 +108,8 @@ def options_markdown(questions: list[Question]) -> str:
         "<!-- Generated from copier.yml by `python -m mlops_cookie.derive`; do not edit. -->",
         "",
         "Every question the template asks, in the order it asks them. Pass answers with",
-        "`copier copy --data name=value` or as `name=value` arguments to `cookiecutter`/`cruft create`.",
+        "`copier copy --data name=value` or as `name=value` arguments to `cookiecutter`/"
+        "`cruft create`.",
         "",
         "| option | what | allowed | default |",
         "| --- | --- | --- | --- |",
@@ -119,7 +122,8 @@ def options_markdown(questions: list[Question]) -> str:
         else:
             allowed = q.allowed
         default = q.default if not (isinstance(q.default, str) and "{{" in q.default) else "derived"
-        lines.append(f"| [`{q.name}`](#{q.name.replace('_', '-')}) | {q.help} | {allowed} | {_cell(default)} |")
+        anchor = q.name.replace("_", "-")
+        lines.append(f"| [`{q.name}`](#{anchor}) | {q.help} | {allowed} | {_cell(default)} |")
     lines.append("")
     for q in visible(questions):
         lines += [f"## {q.name.replace('_', '-')}", "", f"**{q.help}.** {q.why}".rstrip(), ""]

@@ -118,9 +118,11 @@ def _conflicts(project: Path) -> list[str]:
     found = []
     for code, path in _status(project):
         file = project / path
-        if path.endswith(".rej") or "U" in code:
-            found.append(path)
-        elif file.is_file() and CONFLICT_MARKER.search(file.read_bytes()):
+        if (
+            path.endswith(".rej")
+            or "U" in code
+            or (file.is_file() and CONFLICT_MARKER.search(file.read_bytes()))
+        ):
             found.append(path)
     return sorted(set(found))
 
@@ -185,7 +187,9 @@ def _migrations(template_dir: Path, from_version: str, to_version: str, stage: s
         if not low < Version(str(migration["version"])) <= high:
             continue
         if env.from_string(str(migration.get("when", "true"))).render(context).strip() in {
-            "false", "False", ""
+            "false",
+            "False",
+            "",
         }:
             continue
         command = migration["command"]
@@ -231,9 +235,7 @@ def update(
         )
     _reapply_user_deletions(project, report)
     report.conflicts = _conflicts(project)
-    report.changed = sorted(
-        path for _, path in _status(project) if path not in report.conflicts
-    )
+    report.changed = sorted(path for _, path in _status(project) if path not in report.conflicts)
     return report
 
 
@@ -302,9 +304,7 @@ def _is_version(text: str) -> bool:
 
 def _describe(src: str, commit: str) -> str:
     """The release tag of a template commit, or the commit itself."""
-    out = subprocess.run(
-        ["git", "ls-remote", "--tags", src], capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["git", "ls-remote", "--tags", src], capture_output=True, text=True).stdout
     for line in out.splitlines():
         sha, ref = line.split("\t")
         if sha == commit and ref.startswith("refs/tags/"):
@@ -313,9 +313,7 @@ def _describe(src: str, commit: str) -> str:
 
 
 # --------------------------------------------------------------------------- adopt
-def adopt(
-    project: Path, template: str, data: dict[str, Any], vcs_ref: str | None = None
-) -> Report:
+def adopt(project: Path, template: str, data: dict[str, Any], vcs_ref: str | None = None) -> Report:
     """Bring a repository that was never generated under the template, overwriting nothing.
 
     Files the template has and the repo lacks are added; identical files are left alone; for
