@@ -1,8 +1,11 @@
 """Benchmarks of the template: render time per engine and generate -> green.
 
 Goals (reported, never asserted in tests):
-- render with default answers: median <= 1 s per engine;
-- generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores.
+- render with default answers: median <= 1 s per engine, and no slower than the reference
+  template, cookiecutter-data-science (`ccds --no-input`);
+- generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores;
+- the generated project's own test suite: <= 15 s;
+- one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s.
 
 Usage: python benchmarks/bench.py [--runs N] [--green-runs N] [--json PATH]
 Prints a table (median, min-max spread, peak RSS) and writes the figures as JSON.
@@ -24,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mlops_cookie import __version__
-from mlops_cookie.devtools import snapshot_template
+from mlops_cookie.devtools import git, release_v020, snapshot_template
 
 BIN = Path(sys.executable).parent
 ANSWERS = {"project_name": "Bench"}
@@ -36,12 +39,15 @@ class Figure:
     goal_s: float | None
     runs: list[float]
     peak_rss_mb: float
+    note: str = ""
 
     @property
     def median(self) -> float:
-        return statistics.median(self.runs)
+        return statistics.median(self.runs) if self.runs else float("nan")
 
     def row(self) -> str:
+        if not self.runs:
+            return f"| {self.name} | n/a | | 0 | | {self.note} |"
         goal = f"<= {self.goal_s:g} s" if self.goal_s else ""
         met = "" if not self.goal_s else ("met" if self.median <= self.goal_s else "MISSED")
         spread = f"{min(self.runs):.2f}-{max(self.runs):.2f}"
@@ -70,14 +76,82 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def measure(name: str, goal: float | None, runs: int, make_cmd, cwd: Path) -> Figure:
+def measure(name: str, goal: float | None, runs: int, make_cmd, cwd: Path, before=None) -> Figure:
     times, peaks = [], []
     for i in range(runs):
+        if before:
+            before(i)
         cmd, workdir = make_cmd(i)
         elapsed, peak = timed(cmd, workdir or cwd)
         times.append(elapsed)
         peaks.append(peak)
     return Figure(name, goal, times, max(peaks))
+
+
+REFERENCE = "render: cookiecutter-data-science (reference)"
+
+
+def reference_ccds(work: Path, runs: int) -> Figure:
+    """cookiecutter-data-science from PyPI, rendered with defaults, in its own venv.
+
+    Its `ccds` command downloads its template from GitHub at run time (the PyPI package ships
+    none), so where GitHub is unreachable the row says why instead of a time.
+    """
+    venv = work / "ccds-venv"
+    uv = str(BIN / "uv")
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env())
+    install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+    installed = subprocess.run(
+        [*install, "cookiecutter-data-science"], capture_output=True, text=True, env=env()
+    )
+    if installed.returncode != 0:
+        return Figure(REFERENCE, None, [], 0, "not installable here")
+    ccds = str(venv / "bin" / "ccds")
+    probe = subprocess.run(
+        [ccds, "--no-input", "-o", str(work / "ccds-probe")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env(),
+    )
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or ["failed"])[-1][:90]
+        return Figure(REFERENCE, None, [], 0, f"unavailable here: {reason}")
+    return measure(
+        REFERENCE,
+        None,
+        runs,
+        lambda i: ([ccds, "--no-input", "-o", str(work / f"ccds-{i}")], None),
+        work,
+    )
+
+
+def update_one_release(work: Path, runs: int) -> Figure:
+    """`python -m mlops_cookie.update` on a copier project across one (synthetic) release."""
+    releases = snapshot_template(work / "releases", tag="v0.1.0")
+    release_v020(releases)
+    project = work / "update-demo"
+    copy = ["copier", "copy", "-q", "--defaults", "--vcs-ref", "v0.1.0"]
+    subprocess.run(
+        [*copy, "--data", "project_name=Bench", str(releases), str(project)], check=True, env=env()
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "generated", cwd=project)
+
+    def reset(_: int) -> None:
+        git("reset", "-q", "--hard", "HEAD", cwd=project)
+        git("clean", "-fdq", cwd=project)
+
+    update = [sys.executable, "-m", "mlops_cookie.update", str(project)]
+    return measure(
+        "update across one release (copier)",
+        3.0,
+        runs,
+        lambda i: (update, None),
+        work,
+        before=reset,
+    )
 
 
 def main() -> int:
@@ -113,6 +187,7 @@ def main() -> int:
         figures = [
             measure("render: copier", 1.0, args.runs, copier_cmd, work),
             measure("render: cookiecutter", 1.0, args.runs, cookiecutter_cmd, work),
+            reference_ccds(work, args.runs),
             measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work),
         ]
         # the generated project's own test suite, on the last green project (already installed)
@@ -134,6 +209,10 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- |")
     for figure in figures:
         print(figure.row())
+    reference = next((f for f in figures if "reference" in f.name and f.runs), None)
+    if reference:
+        for figure in figures[:2]:
+            print(f"\n{figure.name}: {figure.median / reference.median:.2f}x the reference")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "version": __version__,
