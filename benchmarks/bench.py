@@ -167,13 +167,14 @@ def main() -> int:
         data = [a for k, v in ANSWERS.items() for a in ("--data", f"{k}={v}")]
         pairs = [f"{k}={v}" for k, v in ANSWERS.items()]
 
+        copier = ["copier", "copy", "-q", "--defaults", *data, str(template)]
+        cookiecutter = ["cookiecutter", "--no-input", str(template), "--directory", "template"]
+
         def copier_cmd(i: int):
-            return ["copier", "copy", "-q", "--defaults", *data, str(template),
-                    str(work / f"copier-{i}")], None  # fmt: skip
+            return [*copier, str(work / f"copier-{i}")], None
 
         def cookiecutter_cmd(i: int):
-            return ["cookiecutter", "--no-input", str(template), "--directory", "template",
-                    "-o", str(work / f"cc-{i}"), *pairs], None  # fmt: skip
+            return [*cookiecutter, "-o", str(work / f"cc-{i}"), *pairs], None
 
         def green_cmd(i: int):
             script = (
@@ -201,6 +202,7 @@ def main() -> int:
                 work,
             )
         )
+        figures.append(update_one_release(work, args.runs // 2 or 1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
