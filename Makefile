@@ -13,7 +13,7 @@ help: ## list the targets
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e . --group test
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e . --group test --group docs
 	# checkov conflicts with python-hcl2 and validate-pyproject: it gets a venv of its own (tests/test_iac.py)
 	python3 -m venv $(VENV)-checkov
 	$(BIN)/uv pip install --quiet --python $(VENV)-checkov/bin/python checkov==3.3.30
@@ -24,7 +24,7 @@ install: $(VENV)/.installed ## create .venv with the template's package and test
 
 demo: $(VENV)/.installed ## render a demo project with default answers into build/demo and run its `make ci`
 	rm -rf $(DEMO)
-	$(BIN)/copier copy --quiet --defaults --vcs-ref HEAD --data project_name="Demo" . $(DEMO)
+	$(BIN)/mlops-cookie new $(DEMO) --defaults --vcs-ref HEAD --data project_name="Demo" --quiet
 	$(MAKE) -C $(DEMO) ci
 	@echo "Demo project ready in $(DEMO) (it passed its own make ci)."
 
@@ -34,13 +34,23 @@ test: $(VENV)/.installed ## run the whole template test suite (what CI runs)
 test-quick: $(VENV)/.installed ## the fast subset: renders, parity, bad input (no generated-project installs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
 
-derive: $(VENV)/.installed ## rewrite cookiecutter.json, the hook table and docs/options.md from copier.yml
+derive: $(VENV)/.installed ## rewrite cookiecutter.json, the hook table, docs/options.md (copier.yml) and the maturity tables
 	$(BIN)/python -m mlops_cookie.derive
 
 bench: $(VENV)/.installed ## run the benchmarks (render time, generate -> green)
 	$(BIN)/python benchmarks/bench.py
 
+bench-workshop: $(VENV)/.installed ## benchmark `mlops-cookie workshop` with a 100-attendee roster (goal <= 60 s)
+	$(BIN)/python benchmarks/bench_workshop.py
+
+bench-serving: $(VENV)/.installed ## benchmark the generated model API: requests/s, p50/p95 latency (locust, 127.0.0.1)
+	$(BIN)/python benchmarks/bench_serving.py
+
+docs: $(VENV)/.installed ## build the template's documentation site into build/site (strict)
+	$(BIN)/python -m mlops_cookie.derive --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
 clean: ## remove the venv, build output and caches
 	rm -rf $(VENV) $(VENV)-checkov build .pytest_cache
 
-.PHONY: help install demo test test-quick derive bench clean
+.PHONY: help install demo test test-quick derive bench bench-workshop bench-serving docs clean

@@ -6,7 +6,8 @@ Writes (or with ``--check`` verifies):
 - the question table inside ``template/hooks/pre_gen_project.py``: the copier validators, which
   the hook evaluates unchanged so both engines refuse the same answers with the same message;
 - ``docs/options.md``: the options reference;
-- the ``[tool.cruft] skip`` list of the generated pyproject.toml, from ``_skip_if_exists``.
+- the ``[tool.cruft] skip`` list of the generated pyproject.toml, from ``_skip_if_exists``;
+- the maturity scale and practices tables of ``docs/maturity.md``, from ``mlops_cookie.check``.
 
 Usage: ``python -m mlops_cookie.derive [--check]``
 """
@@ -27,6 +28,7 @@ COOKIECUTTER_JSON = Path("template/cookiecutter.json")
 HOOK = Path("template/hooks/pre_gen_project.py")
 OPTIONS_MD = Path("docs/options.md")
 PYPROJECT = Path("template/{{cookiecutter.__project_dir}}/pyproject.toml")
+MATURITY_MD = Path("docs/maturity.md")
 
 BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
 END = "# --- END derived ---\n"
@@ -35,6 +37,9 @@ PY_BEGIN = (
     "# >>> the template's _skip_if_exists (copier.yml); `copier update` keeps this list current\n"
 )
 PY_END = "# <<<\n"
+# The same in docs/maturity.md (one pair per table).
+MD_BEGIN = "<!-- BEGIN {} table: derived from check.py by `python -m mlops_cookie.derive` -->\n"
+MD_END = "<!-- END {} table -->\n"
 
 # The project folder's name. A slug that could escape the output folder ("..", "a/b", "")
 # is replaced by a harmless name, so cookiecutter creates nothing outside it before the
@@ -155,11 +160,21 @@ def _replace_block(text: str, block: str, begin: str = BEGIN, end_: str = END) -
     return text[:start] + block + text[end:]
 
 
+def maturity_page(text: str) -> str:
+    """docs/maturity.md with its tables rewritten from the check module's scale and practices."""
+    from mlops_cookie.check import practices_markdown, scale_markdown
+
+    for name, table in (("scale", scale_markdown()), ("practices", practices_markdown())):
+        begin, end = MD_BEGIN.format(name), MD_END.format(name)
+        text = _replace_block(text, f"{begin}\n{table}\n\n{end}", begin, end)
+    return text
+
+
 def render_all(root: Path = REPO_ROOT) -> dict[Path, str]:
     """Every derived file (absolute path) and the text it must have."""
     settings, questions = load(root / "copier.yml")
     context = json.dumps(cookiecutter_context(questions), indent=2, ensure_ascii=False)
-    return {
+    derived = {
         root / COOKIECUTTER_JSON: context + "\n",
         root / HOOK: _replace_block((root / HOOK).read_text(), hook_block(questions)),
         root / OPTIONS_MD: options_markdown(questions),
@@ -167,6 +182,9 @@ def render_all(root: Path = REPO_ROOT) -> dict[Path, str]:
             (root / PYPROJECT).read_text(), cruft_skip_block(settings), PY_BEGIN, PY_END
         ),
     }
+    if (root / MATURITY_MD).is_file():
+        derived[root / MATURITY_MD] = maturity_page((root / MATURITY_MD).read_text())
+    return derived
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import joblib
 import numpy as np
 import sklearn
+from pandas.api.types import is_numeric_dtype
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
@@ -153,6 +154,7 @@ def train(config: Config) -> TrainResult:
         "target": config.data.target,
         "classes": np.asarray(pipeline.classes_).tolist(),
         "feature_names": [str(name) for name in features.columns],
+        "feature_types": feature_types(features),
         "n_train": len(train_frame),
         "n_test": len(test_frame),
         "training_metrics": training_metrics,
@@ -177,6 +179,23 @@ def train(config: Config) -> TrainResult:
         config.paths.model,
         config.paths.metadata,
     )
+
+
+def feature_types(features: pd.DataFrame) -> dict[str, str]:
+    """Kind of each input column: ``number`` or ``string`` (anything else).
+
+    Recorded in the metadata so that consumers of the model (the API schema,
+    input checks) know what each feature expects.
+
+    Example:
+        >>> import pandas as pd
+        >>> feature_types(pd.DataFrame({"age": [41], "city": ["Oslo"]}))
+        {'age': 'number', 'city': 'string'}
+    """
+    kinds: dict[str, str] = {}
+    for name, dtype in features.dtypes.items():
+        kinds[str(name)] = "number" if is_numeric_dtype(dtype) else "string"
+    return kinds
 
 
 def save_model(

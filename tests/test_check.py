@@ -1,0 +1,204 @@
+"""`mlops-cookie check`: the maturity level of generated projects, of a bare repository and of
+deliberately partial ones, from evidence in the files (content, not just names)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import git, render_copier
+
+from mlops_cookie.check import MAX_LEVEL, PRACTICES, check, practices_markdown, scale_markdown
+from mlops_cookie.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+LEVEL_1 = {"package", "lint", "tests"}
+UP_TO_3 = LEVEL_1 | {"docs", "ci", "quality_gate", "issue_templates", "cd", "iac", "serving"}
+
+
+def present(path: Path) -> set[str]:
+    return {f.practice.id for f in check(path).findings if f.present}
+
+
+@pytest.fixture(scope="module")
+def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory):
+    """render(answers) -> a project generated with copier, cached per answers."""
+    cache: dict[str, Path] = {}
+
+    def render(answers: dict[str, Any]) -> Path:
+        key = repr(sorted(answers.items()))
+        if key not in cache:
+            cache[key] = render_copier(
+                template_repo, tmp_path_factory.mktemp("check") / "p", answers
+            )
+        return cache[key]
+
+    return render
+
+
+# ------------------------------------------------------------------ generated projects
+def test_default_project_is_level_3_and_next_is_data_versioning(project) -> None:
+    result = check(project({}))
+    found = {f.practice.id for f in result.findings if f.present}
+    assert result.level == 3, result.render()
+    assert UP_TO_3 | {"monitoring", "drift", "loadtest"} <= found, result.render()
+    assert "versioning" not in found  # data_versioning defaults to none
+    assert [f.practice.id for f in result.next_steps()] == ["versioning"]
+
+
+def test_default_project_evidence_names_files_and_content(project) -> None:
+    evidence = {f.practice.id: " ".join(f.evidence) for f in check(project({})).findings}
+    assert "configs/train.toml: [quality_gate] with a threshold" in evidence["quality_gate"]
+    assert ".github/workflows/ci.yml: on push, pull_request; runs `make ci`" in evidence["ci"]
+    assert "environment 'production'" in evidence["cd"]
+    assert "Terraform:" in evidence["iac"]
+    assert "environments dev, prod, staging" in evidence["iac"]
+    assert "/metrics" in evidence["monitoring"]
+    assert "ks_2samp" in evidence["drift"]
+    assert "loadtest/locustfile.py" in evidence["loadtest"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "level"),
+    [
+        ({"ci_provider": "gitlab"}, 3),
+        ({"ci_provider": "azure-devops", "iac": "bicep"}, 3),
+        ({"ci_provider": "github", "iac": "terraform", "cloud": "aws"}, 3),
+        ({"iac": "none"}, 2),
+        ({"ci_provider": "none"}, 1),
+        ({"ci_provider": "none", "iac": "none", "serving": "none", "docs": "none"}, 1),
+    ],
+    ids=["gitlab", "azure-bicep", "aws", "no-iac", "no-ci", "minimal"],
+)
+def test_generated_variants_get_the_level_of_what_they_have(project, answers, level) -> None:
+    result = check(project(answers))
+    assert result.level == level, result.render()
+
+
+def test_a_project_without_serving_has_no_serving_monitoring_or_load_test(project) -> None:
+    found = present(project({"serving": "none"}))
+    assert {"serving", "loadtest", "drift"}.isdisjoint(found)
+    assert {"ci", "cd", "iac"} <= found
+
+
+# ------------------------------------------------------------------ other repositories
+def test_bare_git_repository_is_level_0(tmp_path) -> None:
+    git("init", "-q", cwd=tmp_path)
+    result = check(tmp_path)
+    assert result.level == 0
+    assert not any(f.present for f in result.findings)
+    assert [f.practice.id for f in result.next_steps()] == ["package", "lint", "tests", "docs"]
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+PARTIAL = {
+    "pyproject.toml": '[project]\nname = "churn"\ndependencies = ["pandas"]\n\n'
+    '[tool.ruff.lint]\nselect = ["E", "F"]\n',
+    "src/churn/__init__.py": "",
+    "src/churn/train.py": "def train():\n    return 0.9\n",
+    "tests/test_train.py": "from churn.train import train\n\n\n"
+    "def test_train():\n    assert train()\n",
+    ".github/workflows/ci.yml": "name: CI\non:\n  push:\n  pull_request:\njobs:\n  test:\n"
+    "    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    # named like CD and IaC, but neither deploys through an approval nor declares a resource
+    ".github/workflows/cd.yml": "name: CD\non:\n  push:\njobs:\n  deploy:\n"
+    "    runs-on: ubuntu-latest\n    steps:\n      - run: ./deploy.sh production\n",
+    "infra/main.tf": "# TODO: infrastructure\n",
+    "Dockerfile": "FROM python:3.11-slim\n",
+}
+GATE = {
+    "configs/train.yaml": "quality_gate:\n  metric: f1\n  threshold: 0.8\n",
+    "src/churn/evaluate.py": "import sys\n\n\ndef gate(score, config):\n"
+    "    if score < config['quality_gate']['threshold']:\n        sys.exit(1)\n",
+}
+DELIVERY = {
+    ".github/workflows/cd.yml": "name: CD\non:\n  push:\njobs:\n  staging:\n"
+    "    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - run: ./deploy.sh\n"
+    "  production:\n    needs: staging\n    runs-on: ubuntu-latest\n"
+    "    environment:\n      name: production\n    steps:\n      - run: ./deploy.sh\n",
+    "infra/main.tf": 'resource "azurerm_resource_group" "main" {\n  name     = "rg"\n'
+    '  location = "westeurope"\n}\n',
+}
+
+
+def test_partial_repository_is_level_1_and_is_told_to_add_the_gate(tmp_path) -> None:
+    result = check(write(tmp_path, PARTIAL))
+    found = {f.practice.id for f in result.findings if f.present}
+    assert found == {"package", "lint", "tests", "ci"}, result.render()
+    assert result.level == 1
+    assert [f.practice.id for f in result.next_steps()] == [
+        "quality_gate",
+        "docs",
+        "issue_templates",
+    ]
+    assert "what to add next (for level 2, Continuous integration)" in result.render()
+
+
+def test_partial_repository_climbs_with_evidence(tmp_path) -> None:
+    root = write(tmp_path, {**PARTIAL, **GATE})
+    assert check(root).level == 2
+    write(root, DELIVERY)
+    result = check(root)
+    assert result.level == 3, result.render()
+    cd = next(f for f in result.findings if f.practice.id == "cd")
+    assert "staging -> production" in cd.evidence[0]
+
+
+def test_levels_are_cumulative(tmp_path) -> None:
+    """CD and IaC without CI do not make level 3."""
+    files = {k: v for k, v in {**PARTIAL, **DELIVERY}.items() if k != ".github/workflows/ci.yml"}
+    result = check(write(tmp_path, files))
+    assert {"cd", "iac"} <= {f.practice.id for f in result.findings if f.present}
+    assert result.level == 1
+
+
+def test_environments_and_caches_are_not_read(tmp_path) -> None:
+    write(
+        tmp_path,
+        {
+            ".venv/lib/site/test_vendor.py": "def test_x():\n    assert True\n",
+            "node_modules/x/locustfile.py": "from locust import HttpUser\n",
+        },
+    )
+    assert check(tmp_path).level == 0
+
+
+# ------------------------------------------------------------------ the command
+def test_cli_json_and_min_level(project) -> None:
+    root = project({})
+    runner = CliRunner()
+    result = runner.invoke(cli, ["check", str(root), "--json", "--min-level", "3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["level"], report["max_level"], report["passed"]) == (3, MAX_LEVEL, True)
+    assert {p["id"] for p in report["practices"]} == {p.id for p in PRACTICES}
+    assert report["next"][0]["id"] == "versioning"
+    below = runner.invoke(cli, ["check", str(root), "--min-level", "4"])
+    assert below.exit_code == 1
+    assert "level 3 below the required level 4" in below.stdout
+    human = runner.invoke(cli, ["check", str(root)])
+    assert human.exit_code == 0
+    assert "level 3 of 4: Continuous delivery" in human.stdout
+    assert "[ ] data and model versioning" in human.stdout
+
+
+def test_cli_on_a_file_is_one_line_and_exit_2(tmp_path) -> None:
+    (tmp_path / "f.txt").write_text("x\n")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "f.txt")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'f.txt'} is not a folder"
+
+
+def test_the_documented_scale_is_the_one_the_code_uses() -> None:
+    page = (REPO / "docs" / "maturity.md").read_text()
+    assert scale_markdown() in page, "docs/maturity.md: regenerate the scale table"
+    assert practices_markdown() in page, "docs/maturity.md: regenerate the practices table"

@@ -1,0 +1,409 @@
+"""`mlops-cookie workshop`: rosters checked line by line, one repository per attendee exactly as
+copier renders it (and updatable later), 100 attendees, and the workshop checks that attendees
+run in their generated repository, each exercised for real."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import git, snapshot_template, tree
+from test_exercise import make, project_env, sh
+from test_update import release_v020
+
+from mlops_cookie import workshop
+from mlops_cookie.cli import cli
+from mlops_cookie.devtools import GIT_IDENTITY
+from mlops_cookie.update import UserError, update
+from mlops_cookie.workshop import RosterError, read_roster
+
+TITLE = "MLOps Workshop"
+ROSTER = "name,handle,email\nAda Lovelace,ada,ada@example.org\nGrace Hopper,@GHopper,\n"
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+
+
+def roster(tmp_path: Path, text: str, name: str = "roster.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def direct_render(template: Path, dest: Path, attendee: workshop.Attendee) -> Path:
+    from copier import run_copy
+
+    run_copy(str(template), str(dest), data=attendee.answers(TITLE, {}), defaults=True, quiet=True)
+    return dest
+
+
+def assert_same_as_copier(repo: Path, direct: Path) -> None:
+    assert tree(repo) == tree(direct)
+    assert (repo / ".copier-answers.yml").read_bytes() == (
+        direct / ".copier-answers.yml"
+    ).read_bytes()
+
+
+# ------------------------------------------------------------------ the roster
+def test_roster_names_slugs_and_packages(tmp_path) -> None:
+    text = (
+        'Name , Handle,email,team\n\nZoë Çelik,@Zoë_C,zoe@example.org,blue\n"Doe, Jane",jdoe,,red\n'
+    )
+    attendees = read_roster(roster(tmp_path, text))
+    assert [(a.line, a.name, a.slug, a.package) for a in attendees] == [
+        (3, "Zoë Çelik", "mlops-zoe-c", "mlops_zoe_c"),
+        (4, "Doe, Jane", "mlops-jdoe", "mlops_jdoe"),
+    ]
+    assert attendees[0].extra == {"team": "blue"}
+    assert read_roster(roster(tmp_path, text), prefix="")[1].slug == "jdoe"
+
+
+BAD_ROSTERS = [
+    ("name,email\nAda,ada@example.org\n", ["roster.csv:1: the header must name the columns"]),
+    ("", ["is empty"]),
+    ("name,handle\n", ["has a header but no attendees"]),
+    (
+        "name,handle\nAda,ada\n,bob\nCarl,\nDee,!!!\nAda Two,ADA\nEve,eve,x@y.org,extra\n",
+        [
+            "roster.csv:3: the name is empty",
+            "roster.csv:4: the handle of Carl is empty",
+            "roster.csv:5: the handle '!!!' has no letters or digits",
+            "roster.csv:6: the handle 'ADA' gives the repository name 'mlops-ada', like line 2",
+            "roster.csv:7: 4 fields but the header has 2",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "messages"), BAD_ROSTERS, ids=["header", "empty", "no-rows", "rows"]
+)
+def test_bad_rosters_are_reported_line_by_line_and_nothing_is_written(
+    template_repo, tmp_path, text, messages
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["workshop", str(roster(tmp_path, text)), str(out), "-t", str(template_repo)]
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == len(messages), result.stderr
+    for line, message in zip(lines, messages, strict=True):
+        assert line.startswith("error: ")
+        assert message in line
+    assert not out.exists()
+
+
+def test_answers_the_template_refuses_are_reported_with_their_line(template_repo, tmp_path) -> None:
+    text = 'name,handle,email\nAda,ada,not-an-email\nBad "Quote",quote,\nOk,class,\n'
+    with pytest.raises(RosterError) as caught:
+        workshop.run(roster(tmp_path, text), tmp_path / "out", str(template_repo), prefix="")
+    problems = caught.value.problems
+    assert problems[0].endswith(
+        "roster.csv:2: author_email 'not-an-email' is not a valid e-mail "
+        "address: expected name@domain.tld"
+    )
+    assert "roster.csv:3: project_name" in problems[1]
+    assert "quotes" in problems[1]
+    assert "roster.csv:4: package_name 'class' is not allowed" in problems[2]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"ci_provider": "jenkins"}, "--data: ci_provider 'jenkins' is not allowed"),
+        ({"project_name": "Same"}, "set per attendee from the roster"),
+        ({"include_example": "false"}, "workshops need the example pipeline"),
+        ({"colour": "red"}, "unknown question(s) in --data: colour"),
+    ],
+)
+def test_shared_answers_are_checked_first(template_repo, tmp_path, data, message) -> None:
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(template_repo), shared=data)
+
+
+def test_missing_and_unreadable_rosters(tmp_path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["workshop", str(tmp_path / "none.csv"), str(tmp_path / "o")])
+    assert (missing.exit_code, missing.stderr.strip()) == (
+        2,
+        f"error: roster {tmp_path / 'none.csv'} does not exist",
+    )
+    (tmp_path / "latin1.csv").write_bytes("name,handle\nJosé,jose\n".encode("latin-1"))
+    latin = runner.invoke(cli, ["workshop", str(tmp_path / "latin1.csv"), str(tmp_path / "o")])
+    assert latin.exit_code == 2
+    assert "is not UTF-8 text" in latin.stderr
+    folder = runner.invoke(cli, ["workshop", str(tmp_path), str(tmp_path / "o")])
+    assert folder.exit_code == 2
+    assert "is not a file" in folder.stderr
+
+
+# ------------------------------------------------------------------ rendering
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "pool"])
+def test_each_repository_is_exactly_what_copier_renders(template_repo, tmp_path, jobs) -> None:
+    text = ROSTER + "".join(f"Attendee {i},att{i},att{i}@example.org\n" for i in range(jobs * 2))
+    result = workshop.run(roster(tmp_path, text), tmp_path / "out", str(template_repo), jobs=jobs)
+    assert not result.failed
+    assert len(result.rendered) == 2 + jobs * 2
+    assert result.fast, "the fast path (one clone, shared Jinja environment) was not used"
+    assert result.jobs == (1 if jobs == 1 else 2)
+    for attendee in (result.attendees[0], result.attendees[-1]):
+        repo = tmp_path / "out" / attendee.slug
+        assert_same_as_copier(
+            repo, direct_render(template_repo, tmp_path / "direct" / attendee.slug, attendee)
+        )
+    ada = tmp_path / "out" / "mlops-ada"
+    answers = yaml.safe_load((ada / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "MLOps Workshop - Ada Lovelace"
+    assert (answers["author_email"], answers["include_example"]) == ("ada@example.org", True)
+    grace = yaml.safe_load((tmp_path / "out" / "mlops-ghopper" / ".copier-answers.yml").read_text())
+    assert grace["author_email"] == "mlops-ghopper@example.com"
+    log = git("log", "--format=%an <%ae>|%s", cwd=ada).strip()
+    assert log == "Ada Lovelace <ada@example.org>|Workshop repository from mlops-cookie v0.1.0"
+    assert git("status", "--porcelain", cwd=ada) == ""
+
+
+def test_without_copiers_internals_the_public_api_renders_the_same(
+    template_repo, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(workshop, "_fast_path_available", lambda: False)
+    result = workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(template_repo), git=False)
+    assert not result.fast
+    assert not result.failed
+    attendee = result.attendees[1]
+    direct = direct_render(template_repo, tmp_path / "direct", attendee)
+    assert_same_as_copier(tmp_path / "out" / attendee.slug, direct)
+    assert not (tmp_path / "out" / attendee.slug / ".git").exists()
+
+
+def test_summary_lists_attendees_repositories_and_next_steps(template_repo, tmp_path) -> None:
+    result = workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(template_repo))
+    summary = (tmp_path / "out" / "FACILITATOR.md").read_text()
+    assert "| 2 | Ada Lovelace | ada | `mlops-ada/` | `mlops_ada` | ready |" in summary
+    assert "## Next steps" in summary
+    for module, _ in workshop.MODULES:
+        assert f"make workshop-check MODULE={module}" in summary
+    rows = list(csv.DictReader((tmp_path / "out" / "attendees.csv").open()))
+    assert [(r["repository"], r["status"]) for r in rows] == [
+        ("mlops-ada", "rendered"),
+        ("mlops-ghopper", "rendered"),
+    ]
+    assert result.render().startswith("workshop: 2 repositories rendered")
+
+
+def test_existing_repositories_are_refused_or_kept(template_repo, tmp_path) -> None:
+    first = roster(tmp_path, ROSTER)
+    workshop.run(first, tmp_path / "out", str(template_repo))
+    later = roster(tmp_path, ROSTER + "Late Comer,late,\n", name="later.csv")
+    with pytest.raises(UserError, match="2 repositories exist already"):
+        workshop.run(later, tmp_path / "out", str(template_repo))
+    result = workshop.run(later, tmp_path / "out", str(template_repo), skip_existing=True)
+    assert [a.slug for a in result.rendered] == ["mlops-late"]
+    assert [a.slug for a in result.skipped] == ["mlops-ada", "mlops-ghopper"]
+
+
+def test_cli_renders_and_reports(template_repo, tmp_path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "workshop",
+            str(roster(tmp_path, ROSTER)),
+            str(tmp_path / "out"),
+            "-t",
+            str(template_repo),
+            "--title",
+            "Acme ML Day",
+            "--data",
+            "ci_provider=gitlab",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "workshop: 2 repositories rendered" in result.stdout
+    assert "rendered 2/2" in result.stderr
+    answers = yaml.safe_load((tmp_path / "out" / "mlops-ada" / ".copier-answers.yml").read_text())
+    assert (answers["project_name"], answers["ci_provider"]) == (
+        "Acme ML Day - Ada Lovelace",
+        "gitlab",
+    )
+    assert (tmp_path / "out" / "mlops-ada" / ".gitlab-ci.yml").is_file()
+
+
+def test_a_workshop_repository_updates_to_the_next_release(tmp_path) -> None:
+    releases = snapshot_template(tmp_path / "releases", tag="v0.1.0")
+    release_v020(releases)
+    workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(releases), vcs_ref="v0.1.0")
+    repo = tmp_path / "out" / "mlops-ada"
+    assert "_commit: v0.1.0" in (repo / ".copier-answers.yml").read_text()
+    report = update(repo)
+    assert (report.to_version, report.exit_code) == ("v0.2.0", 0), report.render()
+    assert (repo / ".editorconfig").is_file()
+
+
+@pytest.mark.slow
+def test_a_roster_of_100_attendees(template_repo, tmp_path) -> None:
+    lines = ["name,handle,email"] + [
+        f"Attendee {i:03d},user{i:03d},u{i}@example.org" for i in range(100)
+    ]
+    start = time.perf_counter()
+    result = workshop.run(
+        roster(tmp_path, "\n".join(lines) + "\n"), tmp_path / "out", str(template_repo)
+    )
+    seconds = time.perf_counter() - start
+    print(f"workshop: 100 attendees in {seconds:.1f} s with {result.jobs} processes")
+    assert len(result.rendered) == 100
+    assert not result.failed
+    repos = sorted(p for p in (tmp_path / "out").iterdir() if p.is_dir())
+    assert len(repos) == 100
+    for repo in repos[::33]:
+        number = int(repo.name.removeprefix("mlops-user"))
+        answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+        assert answers["author_name"] == f"Attendee {number:03d}"
+        assert git("rev-list", "--count", "HEAD", cwd=repo).strip() == "1"
+    assert (tmp_path / "out" / "attendees.csv").read_text().count("\n") == 101
+
+
+# ------------------------------------------------------------------ the checks attendees run
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check(project: Path, module: str) -> subprocess.CompletedProcess[str]:
+    return make(project, "workshop-check", f"MODULE={module}", check=False)
+
+
+def assert_done(result: subprocess.CompletedProcess[str], module: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert f"done: module {module} is complete" in output
+
+
+def assert_not_done(result: subprocess.CompletedProcess[str], failing: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "not done yet" in output
+    assert f"FAIL  {failing}" in output, output
+
+
+@pytest.fixture(scope="module")
+def attendee_repo(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    os.environ.update(GIT_IDENTITY)
+    out = tmp_path_factory.mktemp("workshop-checks") / "repos"
+    text = "name,handle,email\nAda Lovelace,ada,ada@example.org\n"
+    path = out.parent / "roster.csv"
+    path.write_text(text)
+    workshop.run(path, out, str(template_repo))
+    return out / "mlops-ada"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("workshop-checks")
+def test_the_workshop_path_end_to_end(attendee_repo: Path) -> None:
+    """Every module: the check fails before the attendee's step and passes after it."""
+    repo = attendee_repo
+    commit = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q"]
+
+    # 1. infrastructure as code: tag dev with its owner
+    assert_not_done(check(repo, "iac"), "the dev environment is tagged with its owner")
+    tfvars = repo / "infra" / "terraform" / "envs" / "dev.tfvars"
+    text = tfvars.read_text()
+    tfvars.write_text(
+        text.replace(
+            '  cost-center = "ml-dev"\n', '  cost-center = "ml-dev"\n  owner       = "ada"\n'
+        )
+    )
+    assert_done(check(repo, "iac"), "iac")
+    sh(repo, "git", "add", "-A")
+    sh(repo, *commit, "-m", "Tag dev with its owner")
+
+    # 2. CI: a test of one's own, committed; make ci passes
+    (repo / "tests" / "test_workshop.py").write_text(
+        "from mlops_ada.data import TEST_FILE\n\n\ndef test_the_held_out_split_is_a_csv_file():\n"
+        '    assert TEST_FILE.endswith(".csv")\n'
+    )
+    sh(repo, "git", "add", "-A")
+    sh(repo, *commit, "-m", "Add a test")
+    assert_done(check(repo, "ci"), "ci")
+
+    # 3. CD: the deliverables built
+    assert_not_done(check(repo, "cd"), "the package is built (dist/*.whl)")
+    make(repo, "build")
+    sh(repo, "bash", "scripts/deploy.sh", "bundle")
+    assert_done(check(repo, "cd"), "cd")
+
+    # 4. release: version, changelog section, tag
+    assert_not_done(check(repo, "release"), "pyproject.toml has a version after 0.1.0 (0.1.0)")
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.2.0"', 1))
+    changelog = repo / "CHANGELOG.md"
+    section = "## [0.2.0]\n\n### Added\n\n- Owner tag on dev; a test of the held-out split.\n\n"
+    changelog.write_text(changelog.read_text().replace("## [0.1.0]", section + "## [0.1.0]", 1))
+    sh(repo, "git", "add", "-A")
+    sh(repo, *commit, "-m", "Release 0.2.0")
+    sh(repo, "git", "tag", "v0.2.0")
+    assert_done(check(repo, "release"), "release")
+
+    # 5. monitoring: a drift report
+    assert_not_done(check(repo, "monitoring"), "a drift report exists (reports/drift.json)")
+    make(repo, "drift", "CURRENT=data/processed/test.csv")
+    assert_done(check(repo, "monitoring"), "monitoring")
+
+    # 6. load test against the running API (loopback only, bounded in time)
+    assert_not_done(check(repo, "loadtest"), "a load test ran without errors")
+    port = free_port()
+    server = subprocess.Popen(
+        ["make", "serve", f"PORT={port}"],
+        cwd=repo,
+        env=project_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.5)
+        make(
+            repo,
+            "loadtest",
+            f"URL=http://127.0.0.1:{port}",
+            "USERS=2",
+            "SPAWN_RATE=2",
+            "RUN_TIME=3s",
+            "P95_MS=5000",
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    assert_done(check(repo, "loadtest"), "loadtest")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("workshop-checks")
+def test_the_check_needs_a_known_module(attendee_repo: Path) -> None:
+    for args in ([], ["MODULE=deploy"]):
+        result = make(attendee_repo, "workshop-check", *args, check=False)
+        assert result.returncode != 0
+        assert (
+            "usage: make workshop-check MODULE=iac|ci|cd|release|monitoring|loadtest"
+            in result.stdout
+        )
