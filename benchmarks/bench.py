@@ -116,6 +116,8 @@ def reference_ccds(work: Path, runs: int) -> Figure:
     )
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["failed"])[-1][:90]
+        if "git" in probe.stderr and "clone" in probe.stderr:
+            reason = "ccds clones its template from GitHub at run time; GitHub is unreachable"
         return Figure(REFERENCE, None, [], 0, f"unavailable here: {reason}")
     return measure(
         REFERENCE,
