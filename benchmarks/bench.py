@@ -5,7 +5,9 @@ Goals (reported, never asserted in tests):
   template, cookiecutter-data-science (`ccds --no-input`);
 - generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores;
 - the generated project's own test suite: <= 15 s;
-- one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s.
+- one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s;
+- `mlops-cookie workshop` for 100 attendees: <= 60 s.
+The generated API under load has its own script, bench_serving.py (it starts a server).
 
 Usage: python benchmarks/bench.py [--runs N] [--green-runs N] [--json PATH]
 Prints a table (median, min-max spread, peak RSS) and writes the figures as JSON.
@@ -128,6 +130,17 @@ def reference_ccds(work: Path, runs: int) -> Figure:
     )
 
 
+def workshop_100(work: Path, template: Path, runs: int) -> Figure:
+    """`mlops-cookie workshop` for a 100-attendee roster (details: bench_workshop.py)."""
+    from bench_workshop import write_roster
+
+    roster = write_roster(work / "roster.csv", 100)
+    cli = [str(BIN / "mlops-cookie"), "workshop", str(roster), "--template", str(template)]
+    return measure(
+        "workshop: 100 attendees", 60.0, runs, lambda i: ([*cli, str(work / f"ws-{i}")], None), work
+    )
+
+
 def update_one_release(work: Path, runs: int) -> Figure:
     """`python -m mlops_cookie.update` on a copier project across one (synthetic) release."""
     releases = snapshot_template(work / "releases", tag="v0.1.0")
@@ -205,6 +218,7 @@ def main() -> int:
             )
         )
         figures.append(update_one_release(work, args.runs // 2 or 1))
+        figures.append(workshop_100(work, template, 1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
