@@ -141,21 +141,28 @@ def _check_source(src: str, what: str) -> None:
         raise UserError(f"{what} points to the template at '{src}', which does not exist")
 
 
-def latest_tag(src: str) -> str | None:
-    """The newest release tag (PEP 440 order) of a template repository, or None."""
-    out = subprocess.run(
-        ["git", "ls-remote", "--tags", "--refs", src], capture_output=True, text=True
-    )
+def release_tags(src: str) -> dict[str, str]:
+    """Release tags (valid PEP 440 versions) of a template repository -> commit they point at."""
+    out = subprocess.run(["git", "ls-remote", "--tags", src], capture_output=True, text=True)
     if out.returncode != 0:
         raise UserError(f"cannot read the template's tags at '{src}': {out.stderr.strip()}")
-    versions = []
+    tags: dict[str, str] = {}
     for line in out.stdout.splitlines():
-        tag = line.rsplit("refs/tags/", 1)[-1]
-        try:
-            versions.append((Version(tag), tag))
-        except InvalidVersion:
+        sha, ref = line.split("\t")
+        tag = ref.removeprefix("refs/tags/").removesuffix("^{}")
+        if not _is_version(tag):
             continue
-    return max(versions)[1] if versions else None
+        if ref.endswith("^{}"):
+            tags[tag] = sha  # an annotated tag: its peeled line names the commit
+        else:
+            tags.setdefault(tag, sha)
+    return tags
+
+
+def latest_tag(src: str, tags: dict[str, str] | None = None) -> str | None:
+    """The newest release tag (PEP 440 order) of a template repository, or None."""
+    tags = release_tags(src) if tags is None else tags
+    return max(tags, key=Version) if tags else None
 
 
 def _reapply_user_deletions(project: Path, report: Report) -> None:
@@ -246,9 +253,7 @@ def _update_copier(project: Path, to_ref: str | None, data: dict, conflict: str)
     src, old = str(answers.get("_src_path", "")), str(answers.get("_commit", ""))
     _check_source(src, COPIER_ANSWERS)
     report = Report("update", "copier", from_version=old)
-    try:
-        Version(old)
-    except InvalidVersion:
+    if not _is_version(old):
         report.notes.append(
             f"the project was generated from '{old}', not a release tag: the update compares "
             "against that commit; generate from released versions to get clean updates"
@@ -277,8 +282,12 @@ def _update_cruft(project: Path, to_ref: str | None, data: dict) -> Report:
     state = json.loads((project / CRUFT_STATE).read_text())
     src = str(state.get("template", ""))
     _check_source(src, CRUFT_STATE)
-    target = to_ref or latest_tag(src)
-    report = Report("update", "cruft", from_version=_describe(src, state.get("commit", "")))
+    tags = release_tags(src)
+    target = to_ref or latest_tag(src, tags)
+    commit = str(state.get("commit", ""))
+    # the release the project came from: the tag of its commit, else the commit itself
+    old = next((tag for tag, sha in tags.items() if sha == commit), commit[:12])
+    report = Report("update", "cruft", from_version=old)
     report.to_version = target or "HEAD"
     if target and report.from_version and _is_version(report.from_version):
         _run_cruft_migrations(project, src, report.from_version, target, report)
@@ -300,16 +309,6 @@ def _is_version(text: str) -> bool:
     except InvalidVersion:
         return False
     return True
-
-
-def _describe(src: str, commit: str) -> str:
-    """The release tag of a template commit, or the commit itself."""
-    out = subprocess.run(["git", "ls-remote", "--tags", src], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        sha, ref = line.split("\t")
-        if sha == commit and ref.startswith("refs/tags/"):
-            return ref.removeprefix("refs/tags/").removesuffix("^{}")
-    return commit[:12]
 
 
 # --------------------------------------------------------------------------- adopt
