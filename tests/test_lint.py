@@ -9,7 +9,7 @@ from pathlib import Path
 from mlops_cookie.questions import REPO_ROOT
 
 RUFF = str(Path(sys.executable).parent / "ruff")
-OWN_CODE = ["src", "tests", "benchmarks"]
+OWN_CODE = ["src", "tests", "benchmarks", "hooks"]
 
 
 def test_ruff_check_passes_on_the_template_code() -> None:

@@ -3,8 +3,12 @@
 Writes (or with ``--check`` verifies):
 
 - ``template/cookiecutter.json``: the same questions for cookiecutter and cruft;
-- the question table inside ``template/hooks/pre_gen_project.py``: the copier validators, which
-  the hook evaluates unchanged so both engines refuse the same answers with the same message;
+- ``template/hooks/pre_gen_project.py``: ``hooks/pre_gen_project.py`` with copier's validators
+  filled in, which the hook evaluates unchanged so every engine refuses the same answers with
+  the same message;
+- ``template/hooks/post_gen_project.py``: ``hooks/post_gen_project.py`` with the conditional
+  ``_exclude`` entries filled in (the table of option-owned paths), which the hook evaluates
+  to remove what copier leaves out;
 - ``docs/options.md``: the options reference;
 - the ``[tool.cruft] skip`` list of the generated pyproject.toml, from ``_skip_if_exists``;
 - the maturity scale and practices tables of ``docs/maturity.md``, from ``mlops_cookie.check``.
@@ -25,13 +29,22 @@ from typing import Any
 from mlops_cookie.questions import REPO_ROOT, Question, load, visible
 
 COOKIECUTTER_JSON = Path("template/cookiecutter.json")
-HOOK = Path("template/hooks/pre_gen_project.py")
+PROJECT_TREE = Path("template/{{cookiecutter.__project_dir}}")
+# hook sources (hooks/) -> the copies cookiecutter runs (template/hooks/)
+PRE_GEN = Path("hooks/pre_gen_project.py")
+POST_GEN = Path("hooks/post_gen_project.py")
+HOOKS_DIR = Path("template/hooks")
 OPTIONS_MD = Path("docs/options.md")
-PYPROJECT = Path("template/{{cookiecutter.__project_dir}}/pyproject.toml")
+PYPROJECT = PROJECT_TREE / "pyproject.toml"
 MATURITY_MD = Path("docs/maturity.md")
 
-BEGIN = "# --- BEGIN derived from copier.yml by `python -m mlops_cookie.derive`; do not edit ---\n"
-END = "# --- END derived ---\n"
+# The data block of a hook source, filled in for the copy cookiecutter runs.
+HOOK_BEGIN = "# >>> data: filled in by `python -m mlops_cookie.derive` in the derived copy\n"
+HOOK_END = "# <<<\n"
+HOOK_HEADER = (
+    "# Derived from {source} and copier.yml by `make derive`: edit those, not this file\n"
+    "# (a test fails when they drift). Cookiecutter renders it with Jinja, then runs it.\n"
+)
 # The same in the generated pyproject.toml, where users read it.
 PY_BEGIN = (
     "# >>> the template's _skip_if_exists (copier.yml); `copier update` keeps this list current\n"
@@ -90,11 +103,73 @@ def hook_table(questions: list[Question]) -> dict[str, Any]:
     return {"questions": table, "context": extra}
 
 
-def hook_block(questions: list[Question]) -> str:
-    data = json.dumps(hook_table(questions), indent=1, ensure_ascii=False)
+# One entry of the ownership table: `{% if CONDITION %}PATH{% endif %}`.
+_OWNED = re.compile(r"^\{% if (?P<condition>.+?) %\}(?P<path>.+)\{% endif %\}$")
+_WILDCARDS = set("*?[]!\\")
+
+
+def owned_path(entry: str) -> tuple[str, str] | None:
+    """(condition, path) of an ownership entry `{% if CONDITION %}PATH{% endif %}`, else None."""
+    match = _OWNED.match(entry)
+    return (match["condition"], match["path"]) if match else None
+
+
+def owned_paths(settings: dict[str, Any], root: Path = REPO_ROOT) -> list[str]:
+    """The conditional `_exclude` entries (the option-owned paths), checked against the tree.
+
+    Each must name one existing path of the template tree, without wildcards, that no other
+    path matches when copier reads the entry as a .gitignore pattern: then removing exactly
+    that path (the cookiecutter hook) leaves out what copier leaves out.
+    """
+    from pathspec import GitIgnoreSpec
+
+    tree = root / PROJECT_TREE
+    sources = [p.relative_to(tree).as_posix() for p in tree.rglob("*")]
+    entries = [e for e in settings.get("_exclude", []) if "{" in e]
+    for entry in entries:
+        _, path = owned_path(entry) or ("", "")
+        if not path or "{%" in path or _WILDCARDS & set(path) or path[0] == "/" or path[-1] == "/":
+            raise SystemExit(
+                f"derive: _exclude entry {entry!r}: write {{% if CONDITION %}}PATH{{% endif %}} "
+                "with one project-relative path, no wildcards"
+            )
+        # its name in the tree, where answers are `cookiecutter.<name>`
+        source = re.sub(r"\{\{\s*(\w+)\s*\}\}", r"{{cookiecutter.\1}}", path)
+        if source not in sources:
+            raise SystemExit(f"derive: _exclude entry {entry!r}: no {source} in {PROJECT_TREE}")
+        spec = GitIgnoreSpec.from_lines([source])
+        others = [s for s in sources if spec.match_file(s) and s.split("/")[: source.count("/") + 1]
+                  != source.split("/")]  # fmt: skip
+        if others:
+            raise SystemExit(f"derive: _exclude entry {entry!r} also leaves out {others}")
+    return entries
+
+
+def _hook_copy(root: Path, source: Path, data: str) -> str:
+    """A hook source from hooks/ with its data block filled in, for cookiecutter to render."""
+    text = (root / source).read_text(encoding="utf-8")
+    start, end = text.index(HOOK_BEGIN), text.index(HOOK_END) + len(HOOK_END)
+    code = text[:start] + text[end:]
+    if re.search(r"\{\{|\{%|\{#", code):
+        raise SystemExit(f"derive: {source} may not contain Jinja markers: cookiecutter renders it")
+    answers = "ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')\n"
+    block = f"{HOOK_BEGIN}{answers}{data}{HOOK_END}"
+    return HOOK_HEADER.format(source=source.as_posix()) + text[:start] + block + text[end:]
+
+
+def _raw_json(name: str, value: Any) -> str:
+    data = json.dumps(value, indent=1, ensure_ascii=False)
     if "'''" in data or "endraw" in data:
-        raise SystemExit("derive: copier.yml validators may not contain ''' or endraw")
-    return f"{BEGIN}TABLE = json.loads(\n    r'''{{% raw %}}{data}{{% endraw %}}'''\n)\n{END}"
+        raise SystemExit("derive: copier.yml may not contain ''' or endraw in hook data")
+    return f"{name} = json.loads(\n    r'''{{% raw %}}{data}{{% endraw %}}'''\n)\n"
+
+
+def pre_gen_hook(questions: list[Question], root: Path = REPO_ROOT) -> str:
+    return _hook_copy(root, PRE_GEN, _raw_json("TABLE", hook_table(questions)))
+
+
+def post_gen_hook(settings: dict[str, Any], root: Path = REPO_ROOT) -> str:
+    return _hook_copy(root, POST_GEN, _raw_json("EXCLUDE", owned_paths(settings, root)))
 
 
 def _cell(value: Any) -> str:
@@ -155,7 +230,7 @@ def cruft_skip_block(settings: dict[str, Any]) -> str:
     )
 
 
-def _replace_block(text: str, block: str, begin: str = BEGIN, end_: str = END) -> str:
+def _replace_block(text: str, block: str, begin: str, end_: str) -> str:
     start, end = text.index(begin), text.index(end_) + len(end_)
     return text[:start] + block + text[end:]
 
@@ -176,7 +251,8 @@ def render_all(root: Path = REPO_ROOT) -> dict[Path, str]:
     context = json.dumps(cookiecutter_context(questions), indent=2, ensure_ascii=False)
     derived = {
         root / COOKIECUTTER_JSON: context + "\n",
-        root / HOOK: _replace_block((root / HOOK).read_text(), hook_block(questions)),
+        root / HOOKS_DIR / PRE_GEN.name: pre_gen_hook(questions, root),
+        root / HOOKS_DIR / POST_GEN.name: post_gen_hook(settings, root),
         root / OPTIONS_MD: options_markdown(questions),
         root / PYPROJECT: _replace_block(
             (root / PYPROJECT).read_text(), cruft_skip_block(settings), PY_BEGIN, PY_END

@@ -57,12 +57,12 @@ EDITORCONFIG = "root = true\n\n[*]\nend_of_line = lf\ninsert_final_newline = tru
 MIGRATIONS = """_migrations:
   - version: v0.2.0
     when: "{{ _stage == 'before' }}"
-    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template/migrations/move.py",
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/migrations/move.py",
               "docs/development.md", "docs/contributing.md"]
   - version: v0.2.0
     when: "{{ _stage == 'before' }}"
     command: ["{{ _copier_python }}",
-              "{{ _copier_conf.src_path }}/template/migrations/rename_answer.py",
+              "{{ _copier_conf.src_path }}/hooks/migrations/rename_answer.py",
               "line_length", "max_line_length"]
 """
 
