@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mlops_cookie import __version__
-from mlops_cookie.devtools import git, release_v020, snapshot_template
+from mlops_cookie.devtools import git, release_next, snapshot_template
 
 BIN = Path(sys.executable).parent
 ANSWERS = {"project_name": "Bench"}
@@ -144,7 +144,7 @@ def workshop_100(work: Path, template: Path, runs: int) -> Figure:
 def update_one_release(work: Path, runs: int) -> Figure:
     """`python -m mlops_cookie.update` on a copier project across one (synthetic) release."""
     releases = snapshot_template(work / "releases", tag="v0.1.0")
-    release_v020(releases)
+    release_next(releases)
     project = work / "update-demo"
     copy = ["copier", "copy", "-q", "--defaults", "--vcs-ref", "v0.1.0"]
     subprocess.run(

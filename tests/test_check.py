@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import git, render_copier
+from helpers import git, render_copier
 
 from mlops_cookie.check import MAX_LEVEL, PRACTICES, check, practices_markdown, scale_markdown
 from mlops_cookie.cli import cli

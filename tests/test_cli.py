@@ -12,11 +12,21 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from conftest import BASE_ANSWERS, git, render_copier, snapshot_template, tree
-from test_update import generate_old, release_v020, user_edits
+from helpers import (
+    BASE_ANSWERS,
+    CURRENT_TAG,
+    GIT_IDENTITY,
+    NEXT_TAG,
+    generate_old,
+    git,
+    release_next,
+    render_copier,
+    snapshot_template,
+    tree,
+    user_edits,
+)
 
 from mlops_cookie.cli import cli
-from mlops_cookie.devtools import GIT_IDENTITY
 
 BIN = Path(sys.executable).parent
 SUBCOMMANDS = ("new", "update", "adopt", "check", "workshop")
@@ -119,7 +129,7 @@ def test_new_with_an_answers_file_and_data_overriding_it(template_repo, tmp_path
         "ci_provider": "github",
     }
     same_project(dest, render_copier(template_repo, tmp_path / "direct", expected))
-    assert answers_of(dest)["_commit"] == "v0.1.0"  # the file's underscore keys are not answers
+    assert answers_of(dest)["_commit"] == CURRENT_TAG  # the file's underscore keys are not answers
 
 
 def test_new_without_dest_names_the_folder_and_makes_a_git_repository(
@@ -133,7 +143,10 @@ def test_new_without_dest_names_the_folder_and_makes_a_git_repository(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fraud-detector"]
     project = tmp_path / "fraud-detector"
     assert answers_of(project)["package_name"] == "fraud_detector"
-    assert git("log", "--format=%s", cwd=project).strip() == "Generate from mlops-cookie v0.1.0"
+    assert (
+        git("log", "--format=%s", cwd=project).strip()
+        == f"Generate from mlops-cookie {CURRENT_TAG}"
+    )
     assert git("status", "--porcelain", cwd=project) == ""
     assert "git repository created" in result.stderr
     assert "cd fraud-detector" in result.stdout
@@ -227,8 +240,8 @@ def test_new_install_runs_make_install_with_progress(template_repo, tmp_path, mo
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.update(GIT_IDENTITY)  # module-scoped: set before the autouse fixture runs
-    repo = snapshot_template(tmp_path_factory.mktemp("cli-releases"), tag="v0.1.0")
-    release_v020(repo)
+    repo = snapshot_template(tmp_path_factory.mktemp("cli-releases"))
+    release_next(repo)
     return repo
 
 
@@ -236,7 +249,7 @@ def test_update_brings_the_new_release_and_reports(releases, tmp_path) -> None:
     project = generate_old("copier", releases, tmp_path)
     result = invoke("update", project)
     assert result.exit_code == 0, result.output
-    assert "update (copier): v0.1.0 -> v0.2.0" in result.stdout
+    assert f"update (copier): {CURRENT_TAG} -> {NEXT_TAG}" in result.stdout
     assert "result: done" in result.stdout
     assert (project / ".editorconfig").is_file()
 
@@ -258,7 +271,7 @@ def test_update_refuses_a_dirty_tree_and_changes_nothing(releases, tmp_path) -> 
     assert result.exit_code == 2
     assert "uncommitted" in one_error_line(result)
     assert git("status", "--porcelain", cwd=project) == before
-    assert answers_of(project)["_commit"] == "v0.1.0"
+    assert answers_of(project)["_commit"] == CURRENT_TAG
 
 
 @pytest.mark.parametrize("command", ["update", "adopt", "check"])
@@ -297,7 +310,7 @@ def test_adopt_adds_the_template_and_writes_the_answers(releases, tmp_path) -> N
         "--template",
         releases,
         "--vcs-ref",
-        "v0.1.0",
+        CURRENT_TAG,
         "--data",
         "project_name=Legacy Model",
         "--data",
@@ -306,14 +319,14 @@ def test_adopt_adds_the_template_and_writes_the_answers(releases, tmp_path) -> N
     assert result.exit_code == 0, result.output
     assert "adopt (copier)" in result.stdout
     answers = answers_of(repo)
-    assert (answers["_commit"], answers["ci_provider"]) == ("v0.1.0", "gitlab")
+    assert (answers["_commit"], answers["ci_provider"]) == (CURRENT_TAG, "gitlab")
     assert (repo / ".gitlab-ci.yml").is_file()
     assert (repo / "src" / "train_old.py").read_text() == "print('old training script')\n"
 
 
 def test_adopt_keeps_differing_files_and_exits_1(releases, tmp_path) -> None:
     repo = legacy_repo(tmp_path / "legacy-model", readme=True)
-    result = invoke("adopt", repo, "-t", releases, "--vcs-ref", "v0.1.0")
+    result = invoke("adopt", repo, "-t", releases, "--vcs-ref", CURRENT_TAG)
     assert result.exit_code == 1, result.output
     assert "README.md" in result.stdout
     assert (repo / "README.md").read_text().startswith("# Legacy model")

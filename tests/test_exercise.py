@@ -9,47 +9,14 @@ the project from git afterwards.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import git, render_copier
+from helpers import generate, git, make, sh
 
 pytestmark = pytest.mark.slow
-
-BIN = Path(sys.executable).parent  # the template's venv: provides uv
-
-
-def project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
-        UV_PYTHON_DOWNLOADS="never",  # only the system Python exists here
-        UV_NO_PROGRESS="1",
-        PRE_COMMIT_COLOR="never",
-        NO_COLOR="1",
-    )
-    return env
-
-
-def sh(project: Path, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        cmd, cwd=project, env=project_env(), capture_output=True, text=True, timeout=900
-    )
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-        )
-    return result
-
-
-def make(project: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return sh(project, "make", *targets, check=check)
 
 
 @contextmanager
@@ -66,14 +33,6 @@ def unexpected_changes(project: Path) -> list[str]:
     """`git status` lines, except uv.lock: uv writes it on first install, to be committed."""
     lines = git("status", "--porcelain", cwd=project).splitlines()
     return [line for line in lines if line != "?? uv.lock"]
-
-
-def generate(template: Path, dest: Path, answers: dict[str, Any]) -> Path:
-    project = render_copier(template, dest, answers)
-    git("init", "-q", "-b", "main", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", "generated", cwd=project)
-    return project
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ import pytest
 import tree_sitter
 import tree_sitter_bicep
 import yaml
-from conftest import tree
+from helpers import tree
 
 from mlops_cookie.questions import REPO_ROOT
 

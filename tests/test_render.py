@@ -1,20 +1,35 @@
-"""Static checks on rendered projects: engine parity, no Jinja left, parsing, answers applied."""
+"""Static checks on rendered projects: engine parity, option-owned files, no Jinja left,
+parsing, answers applied."""
 
 from __future__ import annotations
 
 import json
 import re
+import runpy
 import tomllib
 from typing import Any
 
 import nbformat
 import pytest
 import yaml
-from answer_sets import pairwise_sets, set_id
-from conftest import tree
+from helpers import (
+    CURRENT_TAG,
+    defaults,
+    delivery_product,
+    pairwise_sets,
+    set_id,
+    tree,
+)
+from jinja2.sandbox import SandboxedEnvironment
+
+from mlops_cookie import derive
+from mlops_cookie.questions import REPO_ROOT, load
 
 SETS = pairwise_sets()
 IDS = [f"{i:02d}-{set_id(a)}" for i, a in enumerate(SETS)]
+# the options that own files, over all their valid combinations
+PRODUCT = delivery_product()
+PRODUCT_IDS = [set_id(a) for a in PRODUCT]
 # `${{ … }}` is GitHub Actions' own expression syntax, not leftover template code.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
 
@@ -28,10 +43,40 @@ def test_copier_and_cookiecutter_render_identical_files(rendered, answers: dict[
     assert not differing, f"files differ between engines: {differing}"
 
 
-@pytest.mark.parametrize("answers", [SETS[0], SETS[2]], ids=[IDS[0], IDS[2]])
-def test_cruft_renders_what_cookiecutter_renders(rendered, answers: dict[str, Any]) -> None:
-    assert tree(rendered("cruft", answers)) == tree(rendered("cookiecutter", answers))
+@pytest.mark.parametrize("answers", PRODUCT, ids=PRODUCT_IDS)
+def test_copier_cookiecutter_and_cruft_render_identical_files(
+    rendered, answers: dict[str, Any]
+) -> None:
+    by_copier = tree(rendered("copier", answers))
+    for engine in ("cookiecutter", "cruft"):
+        by_engine = tree(rendered(engine, answers))
+        assert sorted(by_engine) == sorted(by_copier), engine
+        differing = [p for p in by_copier if by_copier[p] != by_engine[p]]
+        assert not differing, f"files differ between copier and {engine}: {differing}"
     assert (rendered("cruft", answers) / ".cruft.json").is_file()
+
+
+@pytest.mark.parametrize("answers", PRODUCT + SETS, ids=PRODUCT_IDS + IDS)
+def test_each_option_owned_path_exists_exactly_when_its_option_is_chosen(
+    rendered, answers: dict[str, Any]
+) -> None:
+    """copier.yml's `_exclude` table, evaluated by the cookiecutter hook's own code, against
+    what copier rendered: a wrong condition or a path the table misses shows here."""
+    entries = derive.owned_paths(load()[0])
+    hook = runpy.run_path(str(REPO_ROOT / derive.POST_GEN))
+    a = defaults(answers)
+    left_out = set(hook["excluded"](a, entries))
+    root = rendered("copier", answers)
+    for entry in entries:
+        path = SandboxedEnvironment().from_string(derive.owned_path(entry)[1]).render(a)
+        excluded = any(path == p or path.startswith(f"{p}/") for p in left_out)
+        assert (root / path).exists() != excluded, f"{path}: {entry}"
+
+
+def test_the_product_covers_every_value_of_the_options_that_own_files() -> None:
+    for name in ("ci_provider", "iac", "serving", "cloud"):
+        values = {a[name] for a in PRODUCT}
+        assert values == set(next(q for q in load()[1] if q.name == name).choices), name
 
 
 @pytest.mark.parametrize("answers", SETS, ids=IDS)
@@ -77,24 +122,17 @@ def test_structured_files_parse(rendered, answers: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("answers", SETS, ids=IDS)
 def test_answers_shape_the_project(rendered, answers: dict[str, Any]) -> None:
-    a = {
-        "python_version": "3.11",
-        "package_manager": "uv",
-        "line_length": 88,
-        "docs": "mkdocs",
-        "license": "MIT",
-        **answers,
-    }
+    a = defaults(answers)  # what copier records: the given answers, else copier.yml's defaults
     root = rendered("copier", answers)
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
-    assert pyproject["project"]["name"] == "demo"
+    assert pyproject["project"]["name"] == a["project_slug"]
     assert pyproject["project"]["requires-python"] == f">={a['python_version']}"
     assert pyproject["tool"]["ruff"]["line-length"] == int(a["line_length"])
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + a["python_version"].replace(
         ".", ""
     )
     assert (root / ".python-version").read_text().strip() == a["python_version"]
-    assert (root / "src" / "demo" / "__init__.py").is_file()
+    assert (root / "src" / a["package_name"] / "__init__.py").is_file()
     assert (root / "mkdocs.yml").exists() == (a["docs"] == "mkdocs")
     makefile = (root / "Makefile").read_text()
     assert ("uv sync" in makefile) == (a["package_manager"] == "uv")
@@ -106,21 +144,20 @@ def test_answers_shape_the_project(rendered, answers: dict[str, Any]) -> None:
         "Proprietary": "All rights reserved",
     }[a["license"]]
     assert expected in licence
+    assert (root / "NOTICE").exists() == (a["license"] == "Apache-2.0")
 
 
 def test_copier_records_answers_and_version(rendered) -> None:
     answers = yaml.safe_load((rendered("copier", {}) / ".copier-answers.yml").read_text())
-    assert answers["project_name"] == "Demo"
-    assert answers["_commit"].startswith("v")
-    assert "cookiecutter" not in answers
-    assert "reserved_package_names" not in answers
+    assert {k: v for k, v in answers.items() if not k.startswith("_")} == defaults()
+    assert answers["_commit"] == CURRENT_TAG
 
 
 def test_slug_and_package_derive_from_the_name(rendered) -> None:
     answers = {"project_name": "Churn Model"}
+    assert rendered("cookiecutter", answers).name == "churn-model"  # copier's folder is given
     for engine in ("copier", "cookiecutter"):
         root = rendered(engine, answers)
-        assert root.name in {"churn-model", "project"}
         assert (root / "src" / "churn_model" / "__init__.py").is_file()
         assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"] == (
             "churn-model"

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import render_copier
-from test_exercise import BIN, generate, make, project_env, sh
+from helpers import BIN, generate, make, project_env, render_copier, sh
 
 from mlops_cookie.questions import REPO_ROOT
 

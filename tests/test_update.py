@@ -1,9 +1,10 @@
 """Updating generated projects across real template releases, and adopting foreign repos.
 
-A throwaway git copy of the template is tagged v0.1.0, then changed the way a real release
-changes it (a changed file, a new file, a file moved with a migration, a renamed question with
-a migration) and tagged v0.2.0. Projects generated from v0.1.0 by copier and by cruft get a
-fixed set of user edits and are updated with `mlops_cookie.update`, which drives the engines.
+A throwaway git copy of the template is tagged with the current version, then changed the way a
+real release changes it (a changed file, a new file, a file moved with a migration, a renamed
+question with a migration) and tagged with the next minor version. Projects generated from the
+current version by copier and by cruft get a fixed set of user edits and are updated with
+`mlops_cookie.update`, which drives the engines.
 """
 
 from __future__ import annotations
@@ -16,60 +17,27 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BASE_ANSWERS, git, snapshot_template
+from helpers import (
+    CURRENT_TAG,
+    NEXT_TAG,
+    TEAM_LINES,
+    generate_old,
+    git,
+    make,
+    release_next,
+    snapshot_template,
+    user_edits,
+)
 
-from mlops_cookie.devtools import EDITORCONFIG, NEW_TARGET, release_v020
+from mlops_cookie.devtools import EDITORCONFIG, NEW_TARGET
 from mlops_cookie.update import ADOPT_DIR, ADOPT_REPORT, UserError, adopt, main, update
 
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = snapshot_template(tmp_path_factory.mktemp("releases"), tag="v0.1.0")
-    release_v020(repo)
+    repo = snapshot_template(tmp_path_factory.mktemp("releases"))
+    release_next(repo)
     return repo
-
-
-TEAM_LINES = "# team: run `make ci` before every push\nTEAM := data-science\n"
-
-
-def generate_old(engine: str, releases: Path, dest_parent: Path) -> Path:
-    if engine == "copier":
-        from copier import run_copy
-
-        project = dest_parent / "demo"
-        run_copy(str(releases), str(project), data=BASE_ANSWERS, vcs_ref="v0.1.0", defaults=True,
-                 quiet=True)  # fmt: skip
-    else:
-        from cruft import create
-
-        project = create(str(releases), output_dir=dest_parent, checkout="v0.1.0", no_input=True,
-                         extra_context=BASE_ANSWERS, directory="template")  # fmt: skip
-    git("init", "-q", "-b", "main", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", "generated from v0.1.0", cwd=project)
-    return Path(project)
-
-
-def user_edits(project: Path) -> dict[str, bytes]:
-    """The fixed set of edits; returns the files the user added (must survive byte for byte)."""
-    makefile = project / "Makefile"
-    first, rest = makefile.read_text().split("\n", 1)
-    makefile.write_text(f"{first}\n{TEAM_LINES}{rest}")  # far from the template's change
-    hooks = project / ".pre-commit-config.yaml"
-    lines = hooks.read_text().splitlines(keepends=True)
-    hooks.write_text(
-        "# our hooks: keep them fast\n" + "".join(lines[1:])
-    )  # same line as the template
-    git("rm", "-q", "notebooks/README.md", cwd=project)
-    added = {
-        "NOTES.md": b"# Team notes\n\nDecisions go here.\n",
-        "docs/decisions.md": b"# Decisions\n\n- 2026-11: logistic regression first.\n",
-    }
-    for rel, content in added.items():
-        (project / rel).write_bytes(content)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", "user edits", cwd=project)
-    return added
 
 
 def resolve_taking_ours(project: Path, rel: str) -> None:
@@ -107,7 +75,7 @@ def test_conflicting_edit_is_marked_never_overwritten(updated) -> None:
         text = (project / ".pre-commit-config.yaml").read_text()
         assert "<<<<<<<" in text
         assert "our hooks: keep them fast" in text
-        assert "(v0.2.0)" in text
+        assert f"({NEXT_TAG})" in text
 
 
 def test_every_template_change_is_applied(updated) -> None:
@@ -115,10 +83,10 @@ def test_every_template_change_is_applied(updated) -> None:
     assert (project / ".editorconfig").read_text() == EDITORCONFIG
     assert (project / "docs" / "contributing.md").is_file()
     assert not (project / "docs" / "development.md").exists()
-    assert report.to_version == "v0.2.0"
+    assert report.to_version == NEXT_TAG
     if engine == "copier":
         answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-        assert answers["_commit"] == "v0.2.0"
+        assert answers["_commit"] == NEXT_TAG
         assert answers["max_line_length"] == "88"
         assert "line_length" not in answers
     else:
@@ -149,8 +117,6 @@ def test_added_files_and_owned_files_are_untouched(updated) -> None:
 
 @pytest.mark.slow
 def test_updated_project_passes_make_ci_once_conflicts_are_resolved(updated) -> None:
-    from test_exercise import make
-
     _, project, report, _, _ = updated
     for conflict in report.conflicts:
         if conflict.endswith(".rej"):
@@ -168,7 +134,7 @@ def test_update_refuses_uncommitted_changes_and_changes_nothing(releases, tmp_pa
         update(project)
     assert git("status", "--porcelain", cwd=project) == status
     assert (project / "Makefile").read_text().endswith("# wip\n")
-    assert "v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert CURRENT_TAG in (project / ".copier-answers.yml").read_text()
 
 
 def test_update_cli_gives_one_line_and_exit_2_for_user_errors(tmp_path, capsys) -> None:
@@ -196,7 +162,7 @@ def test_adopt_adds_missing_files_keeps_yours_and_reports(releases, tmp_path) ->
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "legacy", cwd=repo)
 
-    report = adopt(repo, str(releases), {"project_name": "Legacy Model"}, vcs_ref="v0.1.0")
+    report = adopt(repo, str(releases), {"project_name": "Legacy Model"}, vcs_ref=CURRENT_TAG)
     assert report.exit_code == 1
     assert report.conflicts == ["README.md"]
     assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
@@ -206,14 +172,14 @@ def test_adopt_adds_missing_files_keeps_yours_and_reports(releases, tmp_path) ->
     assert (repo / "src" / "train_old.py").read_text() == "print('old training script')\n"
     assert "README.md" in (repo / ADOPT_REPORT).read_text()
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
-    assert answers["_commit"] == "v0.1.0"
+    assert answers["_commit"] == CURRENT_TAG
     assert answers["_src_path"] == str(releases)
 
     # once adopted and committed, the repo updates like a generated one, keeping its README
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "adopt mlops-cookie", cwd=repo)
     later = update(repo)
-    assert later.to_version == "v0.2.0"
+    assert later.to_version == NEXT_TAG
     assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
     assert (repo / ".editorconfig").is_file()
 
@@ -231,4 +197,4 @@ def test_update_module_runs_as_a_command(releases, tmp_path) -> None:
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "v0.1.0 -> v0.2.0" in result.stdout
+    assert f"{CURRENT_TAG} -> {NEXT_TAG}" in result.stdout

@@ -16,13 +16,21 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import git, snapshot_template, tree
-from test_exercise import make, project_env, sh
-from test_update import release_v020
+from helpers import (
+    CURRENT_TAG,
+    GIT_IDENTITY,
+    NEXT_TAG,
+    git,
+    make,
+    project_env,
+    release_next,
+    sh,
+    snapshot_template,
+    tree,
+)
 
 from mlops_cookie import workshop
 from mlops_cookie.cli import cli
-from mlops_cookie.devtools import GIT_IDENTITY
 from mlops_cookie.update import UserError, update
 from mlops_cookie.workshop import RosterError, read_roster
 
@@ -172,7 +180,9 @@ def test_each_repository_is_exactly_what_copier_renders(template_repo, tmp_path,
     grace = yaml.safe_load((tmp_path / "out" / "mlops-ghopper" / ".copier-answers.yml").read_text())
     assert grace["author_email"] == "mlops-ghopper@example.com"
     log = git("log", "--format=%an <%ae>|%s", cwd=ada).strip()
-    assert log == "Ada Lovelace <ada@example.org>|Workshop repository from mlops-cookie v0.1.0"
+    assert (
+        log == f"Ada Lovelace <ada@example.org>|Workshop repository from mlops-cookie {CURRENT_TAG}"
+    )
     assert git("status", "--porcelain", cwd=ada) == ""
 
 
@@ -242,13 +252,13 @@ def test_cli_renders_and_reports(template_repo, tmp_path) -> None:
 
 
 def test_a_workshop_repository_updates_to_the_next_release(tmp_path) -> None:
-    releases = snapshot_template(tmp_path / "releases", tag="v0.1.0")
-    release_v020(releases)
-    workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(releases), vcs_ref="v0.1.0")
+    releases = snapshot_template(tmp_path / "releases")
+    release_next(releases)
+    workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(releases), vcs_ref=CURRENT_TAG)
     repo = tmp_path / "out" / "mlops-ada"
-    assert "_commit: v0.1.0" in (repo / ".copier-answers.yml").read_text()
+    assert f"_commit: {CURRENT_TAG}" in (repo / ".copier-answers.yml").read_text()
     report = update(repo)
-    assert (report.to_version, report.exit_code) == ("v0.2.0", 0), report.render()
+    assert (report.to_version, report.exit_code) == (NEXT_TAG, 0), report.render()
     assert (repo / ".editorconfig").is_file()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 from mlops_cookie import __version__, derive
@@ -19,16 +21,40 @@ GIT_IDENTITY = {
 }
 
 
+def git_bytes(*args: str, cwd: Path) -> bytes:
+    """Run git with a fixed identity; return stdout as bytes, raise on failure."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **GIT_IDENTITY}, check=True, capture_output=True
+    ).stdout
+
+
 def git(*args: str, cwd: Path) -> str:
     """Run git with a fixed identity; return stdout, raise on failure."""
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_IDENTITY},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    return git_bytes(*args, cwd=cwd).decode()
+
+
+CURRENT_TAG = f"v{__version__}"
+# A release above the current one, for tests of updates across a release (next minor).
+_major, _minor, *_ = __version__.split(".")
+NEXT_TAG = f"v{_major}.{int(_minor) + 1}.0"
+# The commit of this repository's main branch that was released as v0.1.0 (tags don't travel).
+V010_COMMIT = "045625b2b88a735f74536b0ab0b9d290df4d0c53"
+
+
+def _copy_worktree(dest: Path) -> None:
+    """Copy the template's working tree (tracked + untracked, not ignored) into dest."""
+    files = git("ls-files", "-co", "--exclude-standard", "-z", cwd=REPO_ROOT).split("\0")
+    for rel in filter(None, files):
+        src = REPO_ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+def _commit_and_tag(repo: Path, message: str, tag: str) -> None:
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", message, cwd=repo)
+    git("tag", tag, cwd=repo)
 
 
 def snapshot_template(dest: Path, tag: str | None = None) -> Path:
@@ -37,49 +63,57 @@ def snapshot_template(dest: Path, tag: str | None = None) -> Path:
     The copy is committed and tagged with the template version, so copier records a real
     version even while the repository under development has uncommitted changes.
     """
-    files = git("ls-files", "-co", "--exclude-standard", "-z", cwd=REPO_ROOT).split("\0")
-    for rel in filter(None, files):
-        src = REPO_ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
+    _copy_worktree(dest)
     git("init", "-q", "-b", "main", cwd=dest)
-    git("add", "-A", cwd=dest)
-    git("commit", "-q", "-m", "template snapshot", cwd=dest)
-    git("tag", tag or f"v{__version__}", cwd=dest)
+    _commit_and_tag(dest, "template snapshot", tag or CURRENT_TAG)
+    return dest
+
+
+def template_history(dest: Path, old_commit: str = V010_COMMIT, old_tag: str = "v0.1.0") -> Path:
+    """A throwaway template repo with two real releases: `old_commit` of this repository's
+    history tagged `old_tag`, then the working tree on top, tagged with the current version."""
+    archive = git_bytes("archive", "--format=tar", old_commit, cwd=REPO_ROOT)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    git("init", "-q", "-b", "main", cwd=dest)
+    _commit_and_tag(dest, f"release {old_tag}", old_tag)
+    git("rm", "-rqf", ".", cwd=dest)
+    _copy_worktree(dest)
+    _commit_and_tag(dest, f"release {CURRENT_TAG}", CURRENT_TAG)
     return dest
 
 
 # --------------------------------------------------------------------------- a synthetic release
 PROJECT_DIR = "template/{{cookiecutter.__project_dir}}"
-NEW_TARGET = "\nhello: ## Say hello (added in v0.2.0)\n\t@echo hello\n"
+NEW_TARGET = f"\nhello: ## Say hello (added in {NEXT_TAG})\n\t@echo hello\n"
 EDITORCONFIG = "root = true\n\n[*]\nend_of_line = lf\ninsert_final_newline = true\n"
 MIGRATIONS = """_migrations:
-  - version: v0.2.0
+  - version: NEXT_TAG
     when: "{{ _stage == 'before' }}"
     command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/migrations/move.py",
               "docs/development.md", "docs/contributing.md"]
-  - version: v0.2.0
+  - version: NEXT_TAG
     when: "{{ _stage == 'before' }}"
     command: ["{{ _copier_python }}",
               "{{ _copier_conf.src_path }}/hooks/migrations/rename_answer.py",
               "line_length", "max_line_length"]
-"""
+""".replace("NEXT_TAG", NEXT_TAG)
 
 
-def release_v020(repo: Path) -> None:
-    """Change the template as a real release would, then tag it v0.2.0."""
+def release_next(repo: Path) -> None:
+    """Change the template as a real release would, then tag it NEXT_TAG."""
     tree = repo / PROJECT_DIR
     hooks = tree / ".pre-commit-config.yaml"
     lines = hooks.read_text().splitlines(keepends=True)
     hooks.write_text(
-        "# pre-commit hooks (v0.2.0): `make precommit` runs them all.\n" + "".join(lines[1:])
+        f"# pre-commit hooks ({NEXT_TAG}): `make precommit` runs them all.\n" + "".join(lines[1:])
     )
     makefile = tree / "Makefile"
     makefile.write_text(makefile.read_text() + NEW_TARGET)
     (tree / ".editorconfig").write_text(EDITORCONFIG)
     notebooks_readme = tree / "notebooks" / "README.md"
-    notebooks_readme.write_text(notebooks_readme.read_text() + "\nA line added in v0.2.0.\n")
+    notebooks_readme.write_text(notebooks_readme.read_text() + f"\nA line added in {NEXT_TAG}.\n")
     # move a file (and every link to it)
     git("mv", f"{PROJECT_DIR}/docs/development.md", f"{PROJECT_DIR}/docs/contributing.md", cwd=repo)
     for path in tree.rglob("*"):
@@ -97,6 +131,4 @@ def release_v020(repo: Path) -> None:
             path.write_text(text)
     if derive.main(["--root", str(repo)]) != 0:
         raise RuntimeError("derive failed for the synthetic release")
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "release 0.2.0", cwd=repo)
-    git("tag", "v0.2.0", cwd=repo)
+    _commit_and_tag(repo, f"release {NEXT_TAG}", NEXT_TAG)
