@@ -34,7 +34,7 @@ test: $(VENV)/.installed ## run the whole template test suite (what CI runs)
 test-quick: $(VENV)/.installed ## the fast subset: renders, parity, bad input (no generated-project installs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
 
-derive: $(VENV)/.installed ## rewrite cookiecutter.json, the hook table, docs/options.md (copier.yml) and the maturity tables
+derive: $(VENV)/.installed ## rewrite cookiecutter.json and cookiecutter's hooks (copier.yml, hooks/), docs/options.md and the maturity tables
 	$(BIN)/python -m mlops_cookie.derive
 
 bench: $(VENV)/.installed ## run the benchmarks (render time, generate -> green)
