@@ -234,7 +234,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_update_brings_the_new_release_and_reports(releases, tmp_path) -> None:
     project = generate_old("copier", releases, tmp_path)
-    result = invoke("update", project)
+    result = invoke("update", project, "--trust")
     assert result.exit_code == 0, result.output
     assert "update (copier): v0.1.0 -> v0.2.0" in result.stdout
     assert "result: done" in result.stdout
@@ -244,7 +244,7 @@ def test_update_brings_the_new_release_and_reports(releases, tmp_path) -> None:
 def test_update_with_a_conflict_exits_1_and_lists_it(releases, tmp_path) -> None:
     project = generate_old("cruft", releases, tmp_path)
     user_edits(project)
-    result = invoke("update", project, "--data", "license=Apache-2.0")
+    result = invoke("update", project, "--data", "license=Apache-2.0", "--trust")
     assert result.exit_code == 1, result.output
     assert "CONFLICTS" in result.stdout
     assert ".pre-commit-config.yaml" in result.stdout

@@ -18,8 +18,9 @@ import pytest
 import yaml
 from conftest import BASE_ANSWERS, git, snapshot_template
 
+from mlops_cookie.adopt import ADOPT_DIR, ADOPT_REPORT, adopt
 from mlops_cookie.devtools import EDITORCONFIG, NEW_TARGET, release_v020
-from mlops_cookie.update import ADOPT_DIR, ADOPT_REPORT, UserError, adopt, main, update
+from mlops_cookie.update import UserError, main, update
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def updated(request, releases: Path, tmp_path_factory: pytest.TempPathFactory):
     project = generate_old(engine, releases, tmp_path_factory.mktemp(f"update-{engine}"))
     before = {p: (project / p).read_bytes() for p in ("README.md", "configs/train.toml")}
     added = user_edits(project)
-    report = update(project, data={"license": "Apache-2.0"})
+    report = update(project, data={"license": "Apache-2.0"}, trust=True)
     return engine, project, report, added, before
 
 
@@ -212,7 +213,7 @@ def test_adopt_adds_missing_files_keeps_yours_and_reports(releases, tmp_path) ->
     # once adopted and committed, the repo updates like a generated one, keeping its README
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "adopt mlops-cookie", cwd=repo)
-    later = update(repo)
+    later = update(repo, trust=True)
     assert later.to_version == "v0.2.0"
     assert (repo / "README.md").read_text() == "# Legacy model\n\nOur own README.\n"
     assert (repo / ".editorconfig").is_file()
@@ -227,7 +228,7 @@ def test_adopt_refuses_a_generated_project(releases, tmp_path) -> None:
 def test_update_module_runs_as_a_command(releases, tmp_path) -> None:
     project = generate_old("copier", releases, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "mlops_cookie.update", str(project)],
+        [sys.executable, "-m", "mlops_cookie.update", str(project), "--trust"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
