@@ -496,7 +496,7 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
         )
         new = {}
     old = old or {}
-    adopted = _adopted_files(project)
+    adopted, held = _adopted_files(project, "kept"), _adopted_files(project, "held")
     skip = _cruft_skip(project) if engine == "cruft" else []
     changed_now = {path for _, path in git.status(project)}
     for path in sorted(new):
@@ -512,6 +512,11 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
             continue
         if path in adopted:
             _settle_adopted(project, start, path, old.get(path), new[path], report)
+            continue
+        if path in held and not file.exists():  # held back at adoption until the user adds it
+            if old.get(path) != new[path]:
+                report.not_applied.append(f"{path} (held back by adopt: add it when ready)")
+                _save_template_version(project, path, new[path])
             continue
         if not file.exists() and not file.is_symlink():
             if _matches(path, skip):  # cruft skips new files in the user's folders
@@ -540,12 +545,13 @@ def _save_template_version(project: Path, path: str, content: bytes) -> None:
     saved.write_bytes(content)
 
 
-def _adopted_files(project: Path) -> set[str]:
+def _adopted_files(project: Path, key: str) -> set[str]:
+    """Paths `adopt` recorded: `kept` (the repository's own file) or `held` (not added)."""
     try:
         data = yaml.safe_load((project / ADOPTED).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return set()
-    return {str(p) for p in data.get("kept", [])} if isinstance(data, dict) else set()
+    return {str(p) for p in data.get(key) or []} if isinstance(data, dict) else set()
 
 
 def _settle_adopted(project: Path, start: str, path: str, old: bytes | None, new: bytes,
