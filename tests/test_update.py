@@ -9,6 +9,7 @@ fixed set of user edits and are updated with `mlops_cookie.update`, which drives
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -453,3 +454,162 @@ def test_a_commit_hash_that_parses_as_a_version_is_not_a_release(tmp_path, capsy
     report = update(project, sha)
     assert report.from_version == sha[:12]
     assert any("not a release tag" in note for note in report.notes), report.render()
+
+
+# ------------------------------------------------------------------ adopt on real repositories
+def legacy(path: Path, files: dict[str, str]) -> Path:
+    for rel, content in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(content)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "--allow-empty", "-m", "legacy", cwd=path)
+    return path
+
+
+def snapshot_files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if ".git" not in p.parts)
+
+
+def test_adopt_writes_nothing_through_a_symlink_that_leaves_the_repository(
+    history, tmp_path
+) -> None:
+    shared = tmp_path / "shared-datasets"
+    (shared / "raw").mkdir(parents=True)
+    (shared / "raw" / "sales.csv").write_text("a,b\n1,2\n")
+    repo = tmp_path / "sales-model"
+    repo.mkdir()
+    (repo / "data").symlink_to(shared, target_is_directory=True)
+    legacy(repo, {"train.py": "print('train')\n"})
+    before = snapshot_files(shared)
+
+    report = adopt(repo, str(history), {}, vcs_ref="v0.1.0")
+    assert snapshot_files(shared) == before  # nothing appeared in the shared folder
+    assert not any(item.startswith("data/") for item in report.added)
+    assert any(item.startswith("data/README.md (symlink data -> ") for item in report.skipped)
+    assert "leaves the repository" in report.render()
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda repo: (repo / "docs").write_text("our docs are a file\n"), "docs is a file"),
+        (lambda repo: (repo / "Makefile").mkdir(), "Makefile is a folder"),
+        (lambda repo: os.mkfifo(repo / "README.md"), "README.md is not a regular file"),
+    ],
+    ids=["file-where-a-folder-goes", "folder-where-a-file-goes", "fifo"],
+)
+def test_adopt_checks_everything_first_and_writes_nothing_on_a_problem(
+    history, tmp_path, make, named
+) -> None:
+    repo = tmp_path / "legacy"
+    repo.mkdir()
+    make(repo)
+    if (repo / "Makefile").is_dir():
+        (repo / "Makefile" / ".keep").write_text("")  # git keeps no empty folder
+    legacy(repo, {"train.py": "print('train')\n"})
+    before = sorted(
+        p.relative_to(repo).as_posix() for p in repo.rglob("*") if ".git" not in p.parts
+    )
+    with pytest.raises(UserError, match="nothing was written") as refused:
+        adopt(repo, str(history), {}, vcs_ref="v0.1.0")
+    assert named in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert listing(repo) == before
+
+
+def test_adopt_fits_an_existing_package_build_and_licence(history, tmp_path) -> None:
+    repo = legacy(
+        tmp_path / "churn",
+        {
+            "src/churn_core/__init__.py": "VERSION = '1'\n",
+            "src/churn_core/model.py": "def fit():\n    return 1\n",
+            "setup.py": "from setuptools import setup\nsetup(name='churn-core')\n",
+            "LICENSE": "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n",
+            ".gitignore": "data/\n",
+        },
+    )
+    report = adopt(repo, str(history), {"ci_provider": "github"}, vcs_ref="v0.1.0")
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    # one package: the template's code joins the user's, which the tests import
+    assert answers["package_name"] == "churn_core"
+    assert sorted(p.name for p in (repo / "src").iterdir()) == ["churn_core"]
+    assert (repo / "src" / "churn_core" / "model.py").read_text() == "def fit():\n    return 1\n"
+    # setup.py stays the build: no pyproject.toml overriding it, the template's kept aside
+    assert not (repo / "pyproject.toml").exists()
+    assert (repo / ADOPT_DIR / "pyproject.toml").is_file()
+    # the GPL stays; no MIT licence appears; the user is told to align pyproject's field
+    assert (repo / "LICENSE").read_text().startswith("GNU GENERAL PUBLIC LICENSE")
+    assert any("licence" in d for d in report.decisions)
+    # files the repository's .gitignore hides are reported
+    assert any(".gitignore" in note and "data/README.md" in note for note in report.notes)
+    # delivery workflows wait until configured; CI is added
+    assert (repo / ".github" / "workflows" / "ci.yml").is_file()
+    for held in ("cd.yml", "retrain.yml"):
+        assert not (repo / ".github" / "workflows" / held).exists()
+        assert (repo / ADOPT_DIR / ".github" / "workflows" / held).is_file()
+    assert report.exit_code == 1  # decisions need the user
+    assert "DECISIONS" in report.render()
+
+
+def test_adopt_leaves_an_unlicensed_repository_unlicensed(history, tmp_path) -> None:
+    repo = legacy(tmp_path / "notebooks-only", {"analysis.ipynb": "{}\n"})
+    report = adopt(repo, str(history), {}, vcs_ref="v0.1.0")
+    assert not (repo / "LICENSE").exists()
+    assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["license"] == "Proprietary"
+    assert any("no licence" in note for note in report.notes)
+
+
+def test_adopt_keeps_a_flat_package_single_and_asks(history, tmp_path) -> None:
+    repo = legacy(
+        tmp_path / "flat", {"flatpkg/__init__.py": "", "tests/test_x.py": "import flatpkg\n"}
+    )
+    report = adopt(repo, str(history), {}, vcs_ref="v0.1.0")
+    assert not (repo / "src").exists()  # no second package its tests could not import
+    assert any("flatpkg/" in d for d in report.decisions)
+    assert (repo / ADOPT_DIR / "src" / "flatpkg" / "train.py").is_file()
+
+
+def test_adopt_names_the_other_template_a_repository_is_under(history, tmp_path) -> None:
+    repo = legacy(
+        tmp_path / "ccds",
+        {
+            ".cruft.json": json.dumps(
+                {"template": "https://example.com/drivendata/ccds", "commit": "x"}
+            )
+        },
+    )
+    with pytest.raises(UserError, match="another template") as refused:
+        adopt(repo, str(history), {}, vcs_ref="v0.1.0")
+    assert "drivendata/ccds" in str(refused.value)
+    assert "use `update`" not in str(refused.value)
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_the_first_update_after_adopt_never_replaces_a_pre_existing_file(
+    history, tmp_path, conflict
+) -> None:
+    readme = "# Churn\n\nOur own README.\n"
+    makefile = "train:\n\tpython train.py\n"
+    mit = "MIT License\n\nPermission is hereby granted, free of charge\n"
+    repo = legacy(tmp_path / "churn", {"README.md": readme, "Makefile": makefile, "LICENSE": mit})
+    adopted = adopt(repo, str(history), {}, vcs_ref="v0.1.1")
+    assert {"README.md", "Makefile"} <= set(adopted.conflicts)
+    commit_all(repo, "adopt mlops-cookie")
+
+    report = update(repo, "v0.1.2", conflict=conflict)  # v0.1.2 changes README.md
+    assert (repo / "README.md").read_text() == readme, report.render()
+    assert (repo / "Makefile").read_text() == makefile
+    assert not (repo / "README.md.rej").exists()
+    assert "README.md" not in report.conflicts
+    assert any(item.startswith("README.md ") for item in report.not_applied)
+    assert (repo / UPDATE_DIR / "README.md").read_text().endswith("v0.1.2.\n")
+    assert report.to_version == "v0.1.2"
