@@ -247,7 +247,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_update_brings_the_new_release_and_reports(releases, tmp_path) -> None:
     project = generate_old("copier", releases, tmp_path)
-    result = invoke("update", project)
+    result = invoke("update", project, "--trust")
     assert result.exit_code == 0, result.output
     assert f"update (copier): {CURRENT_TAG} -> {NEXT_TAG}" in result.stdout
     assert "result: done" in result.stdout
@@ -257,7 +257,7 @@ def test_update_brings_the_new_release_and_reports(releases, tmp_path) -> None:
 def test_update_with_a_conflict_exits_1_and_lists_it(releases, tmp_path) -> None:
     project = generate_old("cruft", releases, tmp_path)
     user_edits(project)
-    result = invoke("update", project, "--data", "license=Apache-2.0")
+    result = invoke("update", project, "--data", "license=Apache-2.0", "--trust")
     assert result.exit_code == 1, result.output
     assert "CONFLICTS" in result.stdout
     assert ".pre-commit-config.yaml" in result.stdout
@@ -338,3 +338,106 @@ def test_adopt_refuses_a_generated_project(releases, tmp_path) -> None:
     result = invoke("adopt", project, "-t", releases)
     assert result.exit_code == 2
     assert "use `update`" in one_error_line(result)
+
+
+# ------------------------------------------------------------------ names a user types
+SLUGS = {
+    "Café Sales": "cafe-sales",
+    "O'Brien Churn": "obrien-churn",
+    "Churn Model v2.1": "churn-model-v2-1",
+}
+
+
+@pytest.mark.parametrize(("name", "slug"), SLUGS.items(), ids=SLUGS.values())
+def test_new_derives_a_valid_folder_name_from_any_project_name(
+    template_repo, tmp_path, monkeypatch, name: str, slug: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("new", "--defaults", "--data", f"project_name={name}", "-t", template_repo,
+                    "--no-git")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == [slug]
+    assert answers_of(tmp_path / slug)["package_name"] == slug.replace("-", "_")
+
+
+@pytest.mark.parametrize("name", ["Café Sales", "2024 Churn"])
+def test_cookiecutter_derives_the_same_slug(template_repo, tmp_path, name: str) -> None:
+    from cookiecutter.main import cookiecutter
+
+    out = cookiecutter(str(template_repo / "template"), no_input=True, output_dir=str(tmp_path),
+                       extra_context={"project_name": name})  # fmt: skip
+    direct = render_copier(template_repo, tmp_path / "copier", {"project_name": name})
+    assert Path(out).name == answers_of(direct)["project_slug"]
+    assert Path(out).name in {"cafe-sales", "churn"}
+
+
+def test_a_typed_invalid_slug_is_still_refused(template_repo, tmp_path) -> None:
+    result = invoke("new", tmp_path / "p", "--defaults", "--data", "project_name=Café",
+                    "--data", "project_slug=Café", "-t", template_repo)  # fmt: skip
+    assert result.exit_code == 2
+    assert "project_slug" in one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("folder", "slug"), [("data.science-v2", "data-science-v2"), ("2024-churn", "churn")]
+)
+def test_adopt_takes_a_valid_slug_from_any_folder_name(
+    releases, tmp_path, folder: str, slug: str
+) -> None:
+    repo = legacy_repo(tmp_path / folder, readme=False)
+    result = invoke("adopt", repo, "-t", releases, "--vcs-ref", "v0.1.0")
+    assert result.exit_code == 0, result.output
+    assert answers_of(repo)["project_slug"] == slug
+
+
+# ------------------------------------------------------------------ one policy, one line
+def test_update_that_runs_migrations_needs_trust(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    result = invoke("update", project)
+    assert result.exit_code == 2
+    assert "--trust" in one_error_line(result)
+    assert git("status", "--porcelain", cwd=project) == ""
+    assert answers_of(project)["_commit"] == "v0.1.0"
+
+
+def test_update_with_a_malformed_answers_file_is_one_line(releases, tmp_path) -> None:
+    project = generate_old("copier", releases, tmp_path)
+    (project / ".copier-answers.yml").write_text("_commit: v0.1.0\nproject_name: [unclosed\n")
+    git("commit", "-q", "-am", "broken", cwd=project)
+    result = invoke("update", project, "--trust")
+    assert result.exit_code == 2
+    assert ".copier-answers.yml is not valid YAML" in one_error_line(result)
+
+
+@pytest.mark.parametrize("option", ["--template", "--vcs-ref", "--data"])
+def test_shared_options_have_one_help_text(option: str) -> None:
+    helps = set()
+    for command in ("new", "adopt", "workshop"):
+        options = invoke(command, "--help").stdout.split("Options:", 1)[1]
+        text = " ".join(options.split())
+        helps.add(text.split(f"{option} ", 1)[1].split(" -", 1)[0])
+    assert len(helps) == 1, helps
+
+
+def test_the_wheel_ships_the_command_without_template_maintenance(tmp_path) -> None:
+    import ast
+    import shutil
+    import zipfile
+
+    from mlops_cookie.questions import REPO_ROOT
+
+    uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not installed")
+    built = subprocess.run([uv, "build", "--wheel", "-q", "-o", str(tmp_path), str(REPO_ROOT)],
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    wheel = zipfile.ZipFile(next(tmp_path.glob("*.whl")))
+    modules = {n.split("/")[-1][:-3]: n for n in wheel.namelist() if n.endswith(".py")}
+    assert {"cli", "new", "update", "adopt", "check", "workshop"} <= set(modules)
+    assert not {"derive", "devtools"} & set(modules)
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(wheel.read(path))):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [getattr(node, "module", None) or ""] + [a.name for a in node.names]
+                assert not any(n.endswith(("derive", "devtools")) for n in names), name

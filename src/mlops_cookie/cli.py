@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import sys
-import time
-import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import yaml
 
 from mlops_cookie import __version__
-from mlops_cookie.questions import REPO_ROOT, load, visible
-from mlops_cookie.update import UserError
+from mlops_cookie.errors import MlopsCookieError, one_line
+from mlops_cookie.options import data_option, parse_data, resolve_template, template_options
+from mlops_cookie.steps import Steps, stderr_is_tty
 
-PUBLIC_TEMPLATE = "https://github.com/mlops-cookie/mlops-cookie"
 EXIT_OK, EXIT_ATTENTION, EXIT_USER = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- errors
 def fail(message: str, code: int = EXIT_USER) -> NoReturn:
     """Print `error: message` (one line per problem) on stderr and exit."""
     for line in str(message).strip().splitlines() or ["failed"]:
@@ -41,32 +34,21 @@ def fail(message: str, code: int = EXIT_USER) -> NoReturn:
     raise SystemExit(code)
 
 
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return " ".join(lines) if len(lines) <= 2 else lines[-1]
-
-
-def _stderr_is_tty() -> bool:
-    return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
-
-
 @contextmanager
 def errors_as_messages() -> Iterator[None]:
     """Turn every error the user can fix into `error: ...` and exit 2, never a traceback."""
-    from mlops_cookie.check import CheckError
-    from mlops_cookie.workshop import RosterError
-
     try:
         yield
-    except RosterError as error:
-        fail("\n".join(error.problems))
-    except (UserError, CheckError) as error:
-        fail(_one_line(error))
+    except MlopsCookieError as error:
+        fail("\n".join(error.lines()))
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         raise SystemExit(130) from None
     except Exception as error:
+        from mlops_cookie.check import CheckError  # until it derives from MlopsCookieError
+
+        if isinstance(error, CheckError):
+            fail(one_line(error))
         message = copier_message(error)
         if message is None:
             raise
@@ -83,7 +65,7 @@ def copier_message(error: BaseException) -> str | None:
     )
     from plumbum import ProcessExecutionError
 
-    text = _one_line(error)
+    text = one_line(error)
     if isinstance(error, CopierAnswersInterrupt):
         return "aborted: no project was created"
     if isinstance(error, UnsafeTemplateError):
@@ -102,77 +84,6 @@ def copier_message(error: BaseException) -> str | None:
     if isinstance(error, UserMessageError | ValueError | OSError):
         return text
     return None
-
-
-def parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
-    data = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--data '{pair}': expected KEY=VALUE, e.g. --data project_name='Churn Model'")
-        data[key.strip()] = value
-    return data
-
-
-def is_local(source: str) -> bool:
-    return "://" not in source and not source.startswith(("git@", "gh:", "gl:"))
-
-
-def default_template() -> str:
-    """This package's own repository when installed from a checkout, else the public one."""
-    return str(REPO_ROOT) if (REPO_ROOT / "copier.yml").is_file() else PUBLIC_TEMPLATE
-
-
-def resolve_template(source: str | None) -> str:
-    """A template source copier can record for later updates: URLs as given, paths absolute."""
-    source = source or default_template()
-    if not is_local(source):
-        return source
-    path = Path(source).expanduser()
-    if not path.exists():
-        fail(f"template {source} does not exist")
-    if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
-        fail(f"{source} is not a copier template (no copier.yml)")
-    return str(path.resolve())
-
-
-def check_question_names(template: str, data: dict[str, Any]) -> None:
-    """Refuse answers to questions the template does not ask (typos), for local templates."""
-    if not is_local(template) or not (Path(template) / "copier.yml").is_file():
-        return
-    _, questions = load(Path(template) / "copier.yml")
-    known = {q.name for q in visible(questions)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        fail(
-            f"the template has no question {', '.join(unknown)}; "
-            f"its questions: {', '.join(sorted(known))}"
-        )
-
-
-class Steps:
-    """Progress of the slow steps: a spinner on a terminal, one line per finished step."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-
-    @contextmanager
-    def step(self, doing: str, done: str) -> Iterator[dict[str, str]]:
-        info: dict[str, str] = {}
-        start = time.perf_counter()
-        if self.quiet:
-            yield info
-            return
-        if _stderr_is_tty():
-            from rich.console import Console
-
-            with Console(stderr=True).status(f"{doing}..."):
-                yield info
-        else:
-            yield info
-        seconds = time.perf_counter() - start
-        detail = f" {info['detail']}" if info.get("detail") else ""
-        click.echo(f"  {done}{detail} ({seconds:.1f} s)", err=True)
 
 
 # --------------------------------------------------------------------------- the group
@@ -197,18 +108,7 @@ def cli() -> None:
     context_settings=CONTEXT, short_help="Create a project: questions, render, next steps."
 )
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "-t",
-    "--template",
-    metavar="URL|PATH",
-    help="Template to render [default: this package's repository, else the public one].",
-)
-@click.option(
-    "--vcs-ref", metavar="REF", help="Template tag, branch or commit [default: newest tag]."
-)
-@click.option(
-    "-d", "--data", multiple=True, metavar="KEY=VALUE", help="An answer; repeat for more."
-)
+@template_options
 @click.option(
     "-a",
     "--answers-file",
@@ -240,142 +140,18 @@ def new(dest: Path | None, template: str | None, vcs_ref: str | None, data: tupl
     Asks the template's questions unless --defaults is given; --data and --answers-file answer
     them up front. Prints the next steps when done.
     """
+    from mlops_cookie import new as creating
+
     with errors_as_messages():
-        answers = _read_answers_file(answers_file) if answers_file else {}
+        answers = creating.read_answers_file(answers_file) if answers_file else {}
         answers.update(parse_data(data))
-        source = resolve_template(template)
-        check_question_names(source, answers)
-        if not defaults and not sys.stdin.isatty():
-            fail("no terminal to ask the questions on: pass --defaults (and --data KEY=VALUE)")
-        if dest is not None and dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            fail(f"{dest} exists and is not empty: choose a new folder")
-        steps = Steps(quiet)
-        target = _render_new(source, dest, answers, defaults, vcs_ref, trust, steps)
-        project = yaml.safe_load((target / ".copier-answers.yml").read_text(encoding="utf-8"))
-        if git:
-            _git_first_commit(target, str(project.get("_commit") or ""), steps)
-        installed = _install(target, steps) if install else None
+        created = creating.create(dest, template, vcs_ref, answers, defaults=defaults,
+                                  trust=trust, make_git=git, install=install,
+                                  steps=Steps(quiet))  # fmt: skip
         if not quiet:
-            click.echo(_next_steps(target, project, installed))
-        if installed is False:
+            click.echo(created.next_steps())
+        if created.installed is False:
             raise SystemExit(EXIT_ATTENTION)
-
-
-def _read_answers_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        fail(f"answers file {path} does not exist")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        fail(f"answers file {path} is not valid YAML: {_one_line(error)}")
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        fail(f"answers file {path} must be a mapping of question: answer")
-    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
-
-
-def _render_new(source: str, dest: Path | None, answers: dict[str, Any], defaults: bool,
-                vcs_ref: str | None, trust: bool, steps: Steps) -> Path:  # fmt: skip
-    from copier import run_copy
-    from copier.errors import CopierWarning
-
-    # Without DEST the folder is named after the answers: render next to it, then rename.
-    target = dest if dest is not None else Path.cwd() / f".mlops-cookie-new-{uuid.uuid4().hex[:8]}"
-    existed = target.exists()
-    notes: list[str] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CopierWarning)
-            if defaults:
-                with steps.step("Rendering the template", "rendered the template") as info:
-                    run_copy(source, str(target), data=answers, vcs_ref=vcs_ref, defaults=True,
-                             unsafe=trust, quiet=True)  # fmt: skip
-                    info["detail"] = f"into {target if dest is not None else 'a new folder'}"
-            else:
-                run_copy(source, str(target), data=answers, vcs_ref=vcs_ref, unsafe=trust,
-                         quiet=True)  # fmt: skip
-        notes = sorted(
-            {str(w.message).strip() for w in caught if issubclass(w.category, CopierWarning)}
-        )
-    except BaseException:
-        if not existed:
-            shutil.rmtree(target, ignore_errors=True)
-        else:  # an empty folder given as DEST: empty it again
-            for child in target.iterdir():
-                if child.is_dir() and not child.is_symlink():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
-        raise
-    for note in notes:
-        if not steps.quiet:
-            click.echo(f"  note: {note}", err=True)
-    if dest is None:
-        slug = yaml.safe_load((target / ".copier-answers.yml").read_text())["project_slug"]
-        final = Path.cwd() / slug
-        if final.exists():
-            shutil.rmtree(target, ignore_errors=True)
-            fail(f"{final} exists already: pass a DEST folder")
-        target.rename(final)
-        target = final
-    return target
-
-
-def _git_first_commit(project: Path, version: str, steps: Steps) -> None:
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-
-    if shutil.which("git") is None:
-        click.echo("  note: git is not installed: the project is not a git repository", err=True)
-        return
-    with steps.step("Creating the git repository", "git repository created") as info:
-        git("init", "-q", "-b", "main")
-        git("add", "-A")
-        message = f"Generate from mlops-cookie {version}".strip()
-        committed = git("-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message)
-        if committed.returncode == 0:
-            info["detail"] = "with a first commit"
-        else:
-            info["detail"] = "(files staged; commit them yourself: git commit)"
-
-
-def _install(project: Path, steps: Steps) -> bool:
-    if shutil.which("make") is None:
-        click.echo("  note: make is not installed: skipped the install", err=True)
-        return False
-    with steps.step("Installing .venv/ (make install)", "installed .venv/") as info:
-        result = subprocess.run(["make", "install"], cwd=project, capture_output=True, text=True)
-        if result.returncode != 0:
-            info["detail"] = "FAILED"
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr).strip().splitlines()[-20:]
-        click.echo("\n".join(["make install failed; its last lines:", *tail]), err=True)
-        return False
-    return True
-
-
-def _next_steps(project: Path, answers: dict[str, Any], installed: bool | None) -> str:
-    here = os.path.relpath(project)
-    shown = here if not here.startswith("..") else str(project)
-    version = answers.get("_commit") or "HEAD"
-    lines = [
-        f"Created {answers.get('project_name', project.name)} in {shown} (mlops-cookie {version}).",
-        "",
-        "Next steps:",
-        f"  cd {shown}",
-        "  make ci        # installs .venv/ first; lint, tests, train, evaluate (quality gate)"
-        if not installed
-        else "  make ci        # lint, tests, train, evaluate (quality gate)",
-        "  make           # every target, with what it does",
-        "  git remote add origin URL && git push -u origin main   # then CI runs the same make ci",
-        "",
-        f"Later: `mlops-cookie update {shown}` brings template releases in; "
-        f"`mlops-cookie check {shown}` rates its MLOps maturity.",
-    ]
-    if installed is False:
-        lines.insert(2, "The install failed (see above): fix it, then run `make install` there.")
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- update / adopt
@@ -394,14 +170,19 @@ def _next_steps(project: Path, answers: dict[str, Any], installed: bool | None) 
     show_default=True,
     help="How copier leaves conflicts: inline markers or .rej files.",
 )
+@data_option
 @click.option(
-    "-d", "--data", multiple=True, metavar="KEY=VALUE", help="Change an answer; repeat for more."
+    "--trust",
+    is_flag=True,
+    help="Allow the template's commands (migrations, tasks); needed when the update runs any.",
 )
-def update(path: Path, to_ref: str | None, conflict: str, data: tuple[str, ...]) -> None:
+def update(path: Path, to_ref: str | None, conflict: str, data: tuple[str, ...],
+           trust: bool) -> None:  # fmt: skip
     """Update the generated project at PATH (default: .) to the newest template release.
 
     Refuses a work tree with uncommitted changes, never overwrites your edits, and lists what
-    changed and every conflict. Exit 1 when a conflict needs you.
+    changed, what was not applied and every conflict. An update that would run the template's
+    commands (migrations, tasks) needs --trust. Exit 1 when a conflict needs you.
     """
     from mlops_cookie import update as updating
 
@@ -409,7 +190,7 @@ def update(path: Path, to_ref: str | None, conflict: str, data: tuple[str, ...])
         answers = parse_data(data)
         _require_folder(path)
         with Steps(False).step("Updating", "update finished"):
-            report = updating.update(path, to_ref, data=answers, conflict=conflict)
+            report = updating.update(path, to_ref, data=answers, conflict=conflict, trust=trust)
         click.echo(report.render())
         raise SystemExit(report.exit_code)
 
@@ -418,36 +199,24 @@ def update(path: Path, to_ref: str | None, conflict: str, data: tuple[str, ...])
     context_settings=CONTEXT, short_help="Bring an existing repository under the template."
 )
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "-t",
-    "--template",
-    metavar="URL|PATH",
-    help="Template to adopt [default: this package's repository, else the public one].",
-)
-@click.option("--vcs-ref", metavar="REF", help="Template tag or commit [default: newest release].")
-@click.option(
-    "-d",
-    "--data",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="An answer (project_name defaults to the folder's name); repeat for more.",
-)
+@template_options
 def adopt(path: Path, template: str | None, vcs_ref: str | None, data: tuple[str, ...]) -> None:
     """Bring the repository at PATH, never generated from the template, under it.
 
     Adds the template's files the repository lacks, keeps every file it has (the template's
     version of a differing file is saved under .mlops-cookie/adopt/ to compare) and writes
-    .copier-answers.yml so that `mlops-cookie update` works next. Exit 1 when files differ.
+    .copier-answers.yml so that `mlops-cookie update` works next. project_name defaults to the
+    folder's name. Everything is checked before the first file is written. Exit 1 when files
+    differ or something needs a decision.
     """
-    from mlops_cookie import update as updating
+    from mlops_cookie import adopt as adopting
 
     with errors_as_messages():
         answers = parse_data(data)
         _require_folder(path)
         source = resolve_template(template)
-        check_question_names(source, answers)
         with Steps(False).step("Adopting", "adoption finished"):
-            report = updating.adopt(path, source, answers, vcs_ref=vcs_ref)
+            report = adopting.adopt(path, source, answers, vcs_ref=vcs_ref)
         click.echo(report.render())
         raise SystemExit(report.exit_code)
 
@@ -508,20 +277,7 @@ def check(path: Path, as_json: bool, min_level: int | None) -> None:
 )
 @click.argument("roster", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option(
-    "-t",
-    "--template",
-    metavar="URL|PATH",
-    help="Template to render [default: this package's repository, else the public one].",
-)
-@click.option("--vcs-ref", metavar="REF", help="Template tag or commit [default: newest tag].")
-@click.option(
-    "-d",
-    "--data",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="An answer for every attendee (e.g. ci_provider=gitlab); repeat for more.",
-)
+@template_options
 @click.option(
     "--title",
     default="MLOps Workshop",
@@ -549,7 +305,8 @@ def workshop(roster: Path, out: Path, template: str | None, vcs_ref: str | None,
              skip_existing: bool) -> None:  # fmt: skip
     """Render one repository per attendee of ROSTER (CSV: name,handle[,email]) into OUT.
 
-    Every row is checked first (errors name the line); each repository contains the example
+    --data answers apply to every attendee (e.g. ci_provider=gitlab). Every row is checked
+    first (errors name the line); each repository contains the example
     pipeline and is what `copier copy` renders for that attendee, so it can be updated later.
     OUT/FACILITATOR.md lists attendees, repositories and next steps (OUT/attendees.csv too).
     """
@@ -568,7 +325,7 @@ def workshop(roster: Path, out: Path, template: str | None, vcs_ref: str | None,
 
 def _workshop_progress() -> Callable[[int, int, Any], None]:
     """Progress without threads (the renders run in forked processes)."""
-    tty = _stderr_is_tty()
+    tty = stderr_is_tty()
     printed = {"quarter": 0}
 
     def report(done: int, total: int, attendee: Any) -> None:

@@ -34,8 +34,8 @@ from typing import Any
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from mlops_cookie.errors import UserError
 from mlops_cookie.questions import Question, load, visible
-from mlops_cookie.update import UserError
 
 ROSTER_COLUMNS = ("name", "handle")
 PER_ATTENDEE = ("project_name", "project_slug", "package_name", "author_name", "author_email")
@@ -242,9 +242,7 @@ _STATE: dict[str, Any] = {}
 
 def _fast_path_available() -> bool:
     try:
-        from copier._main import Worker
-        from copier._settings import SettingsModel  # noqa: F401
-        from copier._template import Template  # noqa: F401
+        from mlops_cookie._copier import SettingsModel, Template, Worker  # noqa: F401
     except ImportError:
         return False
     return all(
@@ -256,7 +254,7 @@ def _fast_path_available() -> bool:
 def _shared_template(src: str, ref: str | None) -> Any:
     key = (src, ref)
     if _STATE.get("key") != key:
-        from copier._template import Template
+        from mlops_cookie._copier import Template
 
         template = Template(url=src, ref=ref)
         template.local_abspath  # noqa: B018 - clones once, here
@@ -272,8 +270,7 @@ def copy_one(src: str, ref: str | None, dst: Path, data: dict[str, Any], fast: b
 
         run_copy(src, dst, data=data, vcs_ref=ref, defaults=True, quiet=True)
         return
-    from copier._main import Worker
-    from copier._settings import SettingsModel
+    from mlops_cookie._copier import SettingsModel, Worker
 
     template = _shared_template(src, ref)
     worker = Worker(src_path=src, dst_path=dst, data=data, vcs_ref=ref, defaults=True, quiet=True,
@@ -348,7 +345,7 @@ def _template_checkout(src: str, ref: str | None) -> Iterator[tuple[Path, str, A
     """The template's files (cloned once), the version copier records, and copier's Template
     object for that clone (None when copier's internals are not available)."""
     try:
-        from copier._template import Template
+        from mlops_cookie._copier import Template
     except ImportError:  # public API only: read a local template in place, else clone it
         with tempfile.TemporaryDirectory(prefix="mlops-cookie-template-") as tmp:
             local = Path(src)
@@ -366,7 +363,9 @@ def _template_checkout(src: str, ref: str | None) -> Iterator[tuple[Path, str, A
             raise UserError(f"cannot read the template at '{src}': {_one_line(error)}") from None
         yield local, version, template
     finally:
-        template._cleanup()
+        from mlops_cookie._copier import cleanup
+
+        cleanup(template)
 
 
 def _run_git(args: list[str], cwd: Path) -> None:
