@@ -202,6 +202,7 @@ def test_update_module_runs_as_a_command(releases, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{CURRENT_TAG} -> {NEXT_TAG}" in result.stdout
 
+
 # ------------------------------------------------------------------ a four-release history
 # v0.1.0 the template as it is; v0.1.1 moves docs/pipeline.md to docs/pipeline-guide.md (with a
 # move migration); v0.1.2 brings a new docs/pipeline.md and changes files users own or delete.
