@@ -56,21 +56,43 @@ def test_copier_cookiecutter_and_cruft_render_identical_files(
     assert (rendered("cruft", answers) / ".cruft.json").is_file()
 
 
+def _ownership() -> tuple[list[str], Any]:
+    """copier.yml's option-owned paths and the cookiecutter hook's function that evaluates them."""
+    hook = runpy.run_path(str(REPO_ROOT / derive.POST_GEN))
+    return derive.owned_paths(load()[0]), hook["excluded"]
+
+
+def _left_out(path: str, left_out: set[str]) -> bool:
+    return any(path == p or path.startswith(f"{p}/") for p in left_out)
+
+
 @pytest.mark.parametrize("answers", PRODUCT + SETS, ids=PRODUCT_IDS + IDS)
-def test_each_option_owned_path_exists_exactly_when_its_option_is_chosen(
+def test_copier_leaves_out_exactly_what_the_cookiecutter_hook_removes(
     rendered, answers: dict[str, Any]
 ) -> None:
-    """copier.yml's `_exclude` table, evaluated by the cookiecutter hook's own code, against
-    what copier rendered: a wrong condition or a path the table misses shows here."""
-    entries = derive.owned_paths(load()[0])
-    hook = runpy.run_path(str(REPO_ROOT / derive.POST_GEN))
+    """Copier reads `_exclude` entries as .gitignore patterns, the hook as literal paths: for
+    every entry, the path is in copier's render exactly when the hook keeps it."""
+    entries, excluded = _ownership()
     a = defaults(answers)
-    left_out = set(hook["excluded"](a, entries))
+    left_out = set(excluded(a, entries))
     root = rendered("copier", answers)
     for entry in entries:
         path = SandboxedEnvironment().from_string(derive.owned_path(entry)[1]).render(a)
-        excluded = any(path == p or path.startswith(f"{p}/") for p in left_out)
-        assert (root / path).exists() != excluded, f"{path}: {entry}"
+        assert (root / path).exists() != _left_out(path, left_out), f"{path}: {entry}"
+
+
+def test_every_option_owned_path_comes_and_goes_with_its_option() -> None:
+    """No entry of the table is dead: over the rendered answer sets, each path is generated for
+    some and left out for others (a mistyped value in a condition shows here)."""
+    entries, excluded = _ownership()
+    seen: dict[str, set[bool]] = {entry: set() for entry in entries}
+    for answers in PRODUCT + SETS:
+        a = defaults(answers)
+        left_out = set(excluded(a, entries))
+        for entry in entries:
+            path = SandboxedEnvironment().from_string(derive.owned_path(entry)[1]).render(a)
+            seen[entry].add(_left_out(path, left_out))
+    assert {entry: kept for entry, kept in seen.items() if kept != {True, False}} == {}
 
 
 def test_the_product_covers_every_value_of_the_options_that_own_files() -> None:
