@@ -84,11 +84,25 @@ BAD_ROSTERS = [
             "roster.csv:7: 4 fields but the header has 2",
         ],
     ),
+    # A stray quote once merged three attendees into one repository
+    # (mlops-ada-grace-hopper-ghopper-carl-quote-carl) and exited 0.
+    (
+        'name,handle,email\nAda Lovelace,"ada,\nGrace Hopper,ghopper,\n'
+        'Carl Quote,carl",carl@example.org\nDee,dee,\n',
+        ['roster.csv:2: an unbalanced quote (") makes this row run over lines 2-4'],
+    ),
+    # ... or, never closed, every attendee after it
+    (
+        'name,handle\nAda,ada\n"Grace Hopper,ghopper\nBob,bob\nCarl,carl\n',
+        ['roster.csv:3: an unbalanced quote (") makes this row run over lines 3-5'],
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "messages"), BAD_ROSTERS, ids=["header", "empty", "no-rows", "rows"]
+    ("text", "messages"),
+    BAD_ROSTERS,
+    ids=["header", "empty", "no-rows", "rows", "stray-quote", "open-quote"],
 )
 def test_bad_rosters_are_reported_line_by_line_and_nothing_is_written(
     template_repo, tmp_path, text, messages

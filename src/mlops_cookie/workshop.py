@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import multiprocessing
 import os
 import re
@@ -104,22 +105,25 @@ def read_roster(path: Path, prefix: str = "mlops") -> list[Attendee]:
         ) from None
     except OSError as error:
         raise UserError(f"cannot read roster {path}: {error.strerror}") from None
-    rows = list(csv.reader(text.splitlines()))
-    header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    try:
+        rows = _csv_rows(text)
+    except _StretchedRow as error:
+        raise UserError(f"{path}:{error}") from None
+    header_index = next((i for i, (_, row) in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_index is None:
         raise UserError(f"roster {path} is empty: expected a header line 'name,handle,email'")
-    header = [c.strip().lower() for c in rows[header_index]]
+    header_line, header_row = rows[header_index]
+    header = [c.strip().lower() for c in header_row]
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
         raise UserError(
-            f"{path}:{header_index + 1}: the header must name the columns name and handle "
+            f"{path}:{header_line}: the header must name the columns name and handle "
             f"(email optional), e.g. 'name,handle,email'; missing: {', '.join(missing)}"
         )
     problems: list[str] = []
     attendees: list[Attendee] = []
     seen: dict[str, int] = {}
-    for index in range(header_index + 1, len(rows)):
-        number, row = index + 1, rows[index]
+    for number, row in rows[header_index + 1 :]:
         if not any(c.strip() for c in row):
             continue
         where = f"{path}:{number}"
@@ -168,6 +172,37 @@ def read_roster(path: Path, prefix: str = "mlops") -> list[Attendee]:
     if not attendees:
         raise UserError(f"roster {path} has a header but no attendees")
     return attendees
+
+
+class _StretchedRow(Exception):
+    """A row that runs over several lines: "LINE: what is wrong"."""
+
+
+def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """The roster's rows with the line each starts on. A row the parser had to stretch over
+    several lines (an unbalanced quote swallows the next attendees) is refused: no name or
+    handle spans lines, so it is always a typo."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:  # e.g. an open quote swallowing more than the field limit
+            raise _StretchedRow(
+                f"{start}: the row starting here is not valid CSV ({error}): an unbalanced "
+                'quote (")? close it, or double it ("") inside a quoted name'
+            ) from None
+        if reader.line_num > start:
+            raise _StretchedRow(
+                f'{start}: an unbalanced quote (") makes this row run over lines '
+                f"{start}-{reader.line_num}, merging attendees: close the quote, or double it "
+                '("") inside a quoted name'
+            )
+        rows.append((start, row))
+        start = reader.line_num + 1
 
 
 # --------------------------------------------------------------------------- answers
