@@ -63,8 +63,8 @@ def errors_as_messages() -> Iterator[None]:
         fail("\n".join(error.problems))
     except (UserError, CheckError) as error:
         fail(_one_line(error))
-    except KeyboardInterrupt:
-        click.echo("aborted", err=True)
+    except KeyboardInterrupt as error:  # workshop.Interrupted says what was kept
+        click.echo(f"aborted: {error}" if str(error) else "aborted", err=True)
         raise SystemExit(130) from None
     except Exception as error:
         message = copier_message(error)

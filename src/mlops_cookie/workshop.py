@@ -21,12 +21,12 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,13 @@ MODULES = (
     ("monitoring", "Monitoring and drift"),
     ("loadtest", "Load testing and autoscaling"),
 )
+
+
+STAGING_PREFIX = ".mlops-cookie-staging-"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the renders stopped; what was finished is complete, the rest was not written."""
 
 
 class RosterError(UserError):
@@ -336,6 +343,8 @@ def _git_commit(project: Path, name: str, email: str, message: str) -> None:
 
 
 def _render_job(job: dict[str, Any]) -> tuple[int, float, str | None]:
+    """Render into the staging folder, commit, then move into place: an attendee's folder
+    appears in OUT only complete and committed (a rename on the same file system is atomic)."""
     start = time.perf_counter()
     dst = Path(job["dst"])
     try:
@@ -344,10 +353,53 @@ def _render_job(job: dict[str, Any]) -> tuple[int, float, str | None]:
             _git_commit(
                 dst, job["data"]["author_name"], job["data"]["author_email"], job["message"]
             )
+        dst.rename(job["final"])
     except Exception as error:  # reported per attendee by the caller
         shutil.rmtree(dst, ignore_errors=True)
         return job["index"], time.perf_counter() - start, f"{type(error).__name__}: {error}"
+    except BaseException:  # Ctrl-C, or the pool stopping this worker: leave nothing behind
+        shutil.rmtree(dst, ignore_errors=True)
+        raise
     return job["index"], time.perf_counter() - start, None
+
+
+def _worker_signals() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them with SIGTERM; SIGTERM
+    becomes SystemExit so that the worker removes its half-rendered folder on the way out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def incomplete(repo: Path, git: bool) -> str | None:
+    """Why an existing attendee folder is not a finished repository (an interrupted run of an
+    older mlops-cookie left such folders), else None."""
+    if not (repo / ".copier-answers.yml").is_file():
+        return "no .copier-answers.yml"
+    if git or (repo / ".git").exists():
+        head = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True
+        )
+        if not (repo / ".git").exists() or head.returncode != 0:
+            return "no git commit"
+    return None
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Staging folders of runs that were killed (not interrupted: those clean up)."""
+    for folder in out.glob(STAGING_PREFIX + "*"):
+        pid = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            continue
 
 
 @dataclass
@@ -430,6 +482,16 @@ def run(
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} exists and is not a folder")
     existing = [a for a in attendees if (out / a.slug).exists()]
+    if existing and skip_existing:
+        broken = [(a, incomplete(out / a.slug, git)) for a in existing]
+        broken = [(a, why) for a, why in broken if why]
+        if broken:
+            a, why = broken[0]
+            more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+            raise UserError(
+                f"{out / a.slug} is not a finished repository ({why}){more}: left by an "
+                "interrupted run? remove it, then run again with --skip-existing"
+            )
     if existing and not skip_existing:
         names = ", ".join(a.slug for a in existing[:5]) + (" ..." if len(existing) > 5 else "")
         raise UserError(
@@ -452,13 +514,17 @@ def run(
         if fast:  # this process and the pool's (forked) ones reuse this clone
             _STATE.update(key=(template, vcs_ref), template=cloned, env=None)
         out.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(out)
+        # Renders go to a folder beside the targets (same file system: moving is atomic).
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
         message = f"Workshop repository from mlops-cookie {version}".strip()
         work = [
             {
                 "index": i,
                 "src": template,
                 "ref": vcs_ref,
-                "dst": str(out / a.slug),
+                "dst": str(staging / a.slug),
+                "final": str(out / a.slug),
                 "data": a.answers(title, shared),
                 "fast": fast,
                 "git": git,
@@ -467,10 +533,17 @@ def run(
             for i, a in enumerate(todo)
         ]
         workers = 1 if len(work) < 4 else max(1, min(jobs or os.cpu_count() or 1, len(work)))
+        done: list[int] = []
         try:
-            errors = _render_all(work, workers, finished)
+            errors = _render_all(work, workers, finished, done)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"stopped after {len(done)} of {len(work)} repositories; each of those is "
+                f"complete, the others were not written: run again with --skip-existing"
+            ) from None
         finally:
             _STATE.clear()
+            shutil.rmtree(staging, ignore_errors=True)
     failed = [(todo[i], error) for i, error in sorted(errors.items())]
     failed_slugs = {a.slug for a, _ in failed}
     result = WorkshopResult(
@@ -490,26 +563,40 @@ def run(
 
 
 def _render_all(
-    work: list[dict[str, Any]], workers: int, finished: Callable[[int, int], None]
+    work: list[dict[str, Any]],
+    workers: int,
+    finished: Callable[[int, int], None],
+    done: list[int],
 ) -> dict[int, str]:
-    """Render every job, in this process or in a pool; return the errors by job index."""
+    """Render every job, in this process or in a pool; return the errors by job index and
+    append each finished job's index to `done`. Ctrl-C stops the pool's workers at once
+    (terminate, not the executor's wait for the queue) and raises KeyboardInterrupt."""
     errors: dict[int, str] = {}
+
+    def record(index: int, error: str | None) -> None:
+        if error:
+            errors[index] = error
+        else:
+            done.append(index)
+        finished(len(done) + len(errors), index)
+
     if workers == 1:
-        for done, job in enumerate(work, 1):
+        for job in work:
             index, _, error = _render_job(job)
-            if error:
-                errors[index] = error
-            finished(done, index)
+            record(index, error)
         return errors
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_render_job, job) for job in work]
-        for done, future in enumerate(as_completed(futures), 1):
-            index, _, error = future.result()
-            if error:
-                errors[index] = error
-            finished(done, index)
+    pool = context.Pool(workers, initializer=_worker_signals)
+    try:
+        for index, _, error in pool.imap_unordered(_render_job, work):
+            record(index, error)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM: each worker removes its half-rendered folder and exits
+        raise
+    finally:
+        pool.join()
     return errors
 
 
