@@ -4,6 +4,9 @@ deliberately partial ones, from evidence in the files (content, not just names).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import git, render_copier
 
-from mlops_cookie.check import MAX_LEVEL, PRACTICES, check, practices_markdown, scale_markdown
+from mlops_cookie import check as checking
+from mlops_cookie.check import (
+    MAX_LEVEL,
+    PRACTICES,
+    Repo,
+    assess,
+    check,
+    practices_markdown,
+    scale_markdown,
+)
 from mlops_cookie.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,3 +214,98 @@ def test_the_documented_scale_is_the_one_the_code_uses() -> None:
     page = (REPO / "docs" / "maturity.md").read_text()
     assert scale_markdown() in page, "docs/maturity.md: regenerate the scale table"
     assert practices_markdown() in page, "docs/maturity.md: regenerate the practices table"
+
+
+# ------------------------------------------------------------------ limits and what cannot be read
+LEVEL_3 = {**PARTIAL, **GATE, **DELIVERY}
+
+
+def commit_all(root: Path) -> None:
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x", cwd=root)
+
+
+def many_files(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    for number in range(count):
+        os.close(os.open(folder / f"img_{number:05d}.png", os.O_CREAT | os.O_WRONLY))
+
+
+@pytest.mark.parametrize("vcs", ["git", "plain folder"])
+def test_60000_data_files_do_not_hide_the_practices(tmp_path, vcs) -> None:
+    """60,000 git-ignored images under data/raw/ once filled the file cap in directory order
+    and turned this level-3 project into level 2."""
+    root = write(
+        tmp_path / "p", {**LEVEL_3, ".gitignore": "data/raw/\n", "data/raw.dvc": "outs:\n"}
+    )
+    if vcs == "git":
+        commit_all(root)
+    many_files(root / "data" / "raw", 60_000)
+    result = check(root)
+    assert result.level == 3, result.render()
+    assert not result.notes, result.notes  # nothing was cut: the data was never listed
+    assert "DVC: data/raw.dvc" in " ".join(result.findings[-1].evidence)
+
+
+def test_a_limit_that_was_hit_is_said(tmp_path, monkeypatch) -> None:
+    root = write(tmp_path, {**LEVEL_3, **{f"pkg/deep/m{n:03d}/code.py": "" for n in range(60)}})
+    monkeypatch.setattr(checking, "MAX_FILES", 40)
+    result = check(root)
+    note = "listed only the first 40 files (shallowest first; ignored and data folders skipped)"
+    assert any(note in n for n in result.notes), result.notes
+    assert note in result.render()
+    assert result.to_dict()["notes"] == result.notes
+    assert result.level == 3, "the shallow files (configuration, CI, tests) come first"
+
+
+BOMB = (
+    "trigger: [main]\nsteps:\n  - script: pytest\n"
+    "lol0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"lol{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]\n" for n in range(1, 10))
+)
+
+
+def run_check(root: Path) -> subprocess.CompletedProcess[str]:
+    """The real command in a subprocess: a hang fails the test instead of the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_cookie.cli", "check", str(root), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_a_fifo_an_alias_bomb_and_links_out_of_the_repo_are_not_followed(tmp_path) -> None:
+    """A FIFO and a YAML alias bomb in a pipeline file made `check` hang for ever."""
+    root = write(tmp_path / "repo", LEVEL_3)
+    outside = write(tmp_path / "shared", {"gate.yaml": "quality_gate:\n  threshold: 0.9\n"})
+    os.mkfifo(root / "configs" / "stream.yaml")  # read by the quality-gate detector
+    (root / "azure-pipelines.yml").write_text(BOMB)
+    (root / "configs" / "shared.yaml").symlink_to(outside / "gate.yaml")
+    (root / ".github" / "workflows" / "zero.yml").symlink_to("/dev/zero")
+    (root / "configs" / "local.yaml").symlink_to("train.yaml")  # inside: followed
+    result = run_check(root)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["level"] == 3
+    notes = "\n".join(report["notes"])
+    assert "not read: 1 special files (FIFO, socket, device): configs/stream.yaml" in notes
+    assert "not read: 2 symbolic links leaving the repository: " in notes
+    assert "configs/shared.yaml" in notes
+    assert ".github/workflows/zero.yml" in notes
+    assert "not read: azure-pipelines.yml (YAML: its aliases expand to more than" in notes
+    gate = next(p for p in report["practices"] if p["id"] == "quality_gate")
+    assert "configs/local.yaml: [quality_gate] with a threshold" in gate["evidence"]
+
+
+def test_files_that_cannot_be_read_are_named_not_taken_as_empty(tmp_path) -> None:
+    root = write(tmp_path, LEVEL_3)
+    (root / "src" / "churn" / "legacy.py").write_bytes("# Modèle\nimport flask\n".encode("latin-1"))
+    repo = Repo(root)
+    (root / "pyproject.toml").unlink()  # gone between listing and reading: a real read error
+    result = assess(repo)
+    assert "not read: pyproject.toml (No such file or directory)" in result.notes
+    assert "src/churn/legacy.py: not UTF-8 (byte 5); read with replacement characters" in (
+        result.notes
+    )
+    assert "notes (the level may be missing evidence from these):" in result.render()
+    assert result.level == 0  # no package declared, and the report says why

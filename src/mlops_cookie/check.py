@@ -997,7 +997,8 @@ SERVING_IMAGE = re.compile(
 # Managed endpoints: the cloud serves the model (Azure ML, SageMaker, Vertex AI, Databricks).
 ENDPOINT_PY = re.compile(
     r"\b(ManagedOnlineEndpoint|ManagedOnlineDeployment|KubernetesOnlineEndpoint|AksWebservice"
-    r"|AciWebservice|\w+\.create_endpoint|aiplatform\.Endpoint|serving_endpoints\.create\w*)\("
+    r"|AciWebservice|\w+\.create_endpoint|aiplatform\.Endpoint(?:\.create)?"
+    r"|serving_endpoints\.create\w*|\.deploy(?=\([^)]*initial_instance_count))\("
 )
 ENDPOINT_YAML = re.compile(
     r"(managedOnlineEndpoint|managedOnlineDeployment|kubernetesOnlineEndpoint)\.schema\.json"
