@@ -582,7 +582,7 @@ PROD_MODEL = re.compile(
     re.I,
 )
 PROD_COMPARE = re.compile(
-    rf"^\s*(if|elif|assert|return|\w+\s*=)\b.*(\b\w*({METRICS}|mse|loss)\w*\b.*(<=|>=|<|>).*"
+    rf"^\s*(?:(?:if|elif|assert|return)\b|\w+\s*=).*(\b\w*({METRICS}|mse|loss)\w*\b.*(<=|>=|<|>).*"
     rf"(\b(production|champion|baseline|current|best)\w*|\bmax\(|\bmin\()"
     rf"|(\b(production|champion|baseline|current|best)\w*|\bmax\(|\bmin\().*(<=|>=|<|>).*"
     rf"\b\w*({METRICS}|mse|loss)\w*\b)",
