@@ -613,8 +613,8 @@ def test_the_headline_does_not_contradict_the_ticks(tmp_path) -> None:
     headline = result.render().splitlines()[1]
     assert "nothing is checked automatically" not in headline
     assert headline == (
-        "level 0 of 4: Ad hoc (held at 0 by what level 1 needs: installable package, lint "
-        "configuration; already in place above it: tests, continuous integration)"
+        "level 0 of 4: Ad hoc (level 1 needs: installable package, lint configuration; "
+        "already in place: tests, continuous integration)"
     )
     (tmp_path / "empty").mkdir()
     assert check(tmp_path / "empty").headline() == (

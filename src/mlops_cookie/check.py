@@ -709,7 +709,10 @@ def _ci_command(repo: Repo, text: str, base: str = "") -> str | None:
     direct = TEST_COMMAND.search(text)
     if direct:
         return f"`{direct.group(0)}`"
-    for match in RUNNER.finditer(text):
+    matches = sorted(  # `mise run test` says more than `mise run format`
+        RUNNER.finditer(text), key=lambda m: not re.search(r"test|check|ci\b|lint", m.group(1))
+    )
+    for match in matches:
         command = " ".join(match.group(1).split())
         runner = next(w for w in command.split() if w not in LAUNCHERS)
         for folder in dict.fromkeys([base, ""]):
@@ -1002,7 +1005,8 @@ ENDPOINT_PY = re.compile(
 )
 ENDPOINT_YAML = re.compile(
     r"(managedOnlineEndpoint|managedOnlineDeployment|kubernetesOnlineEndpoint)\.schema\.json"
-    r"|^\s*model_serving_endpoints:|Type:\s*['\"]?AWS::SageMaker::Endpoint\b",
+    r"|^\s*model_serving_endpoints:|Type:\s*['\"]?AWS::SageMaker::Endpoint\b"
+    r"|\baz\s+ml\s+(online-endpoint\s+create|online-deployment\s+create|model\s+deploy)\b",
     re.M,
 )
 ENDPOINT_TF = re.compile(
@@ -1316,22 +1320,20 @@ class Result:
         }
 
     def headline(self) -> str:
-        """The level and what it means, or, when practices above the level are in place, what
-        holds it there (a level's meaning, e.g. "nothing is checked automatically", would
-        contradict a ticked CI)."""
+        """The level and what it means. Level 0's meaning ("nothing is checked automatically")
+        would contradict practices that are in place (a ticked CI): then it says what level 1
+        needs and what is already there. Higher levels' meanings state what is present."""
         text = f"level {self.level} of {MAX_LEVEL}: {LEVELS[self.level]}"
-        above = [f for f in self.findings if f.present and f.practice.level > self.level]
-        if self.level == MAX_LEVEL or not above:
+        present = [f.practice.title for f in self.findings if f.present]
+        if self.level > 0 or not present:
             return f"{text} ({LEVEL_MEANING[self.level]})"
         missing = [
             f.practice.title
             for f in self.findings
-            if f.practice.required and f.practice.level == self.level + 1 and not f.present
+            if f.practice.required and f.practice.level == 1 and not f.present
         ]
         return (
-            f"{text} (held at {self.level} by what level {self.level + 1} needs: "
-            f"{', '.join(missing)}; already in place above it: "
-            f"{', '.join(f.practice.title for f in above)})"
+            f"{text} (level 1 needs: {', '.join(missing)}; already in place: {', '.join(present)})"
         )
 
     def render(self) -> str:
