@@ -387,6 +387,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_ready(server: subprocess.Popen[bytes], url: str, timeout_s: float = 300) -> None:
+    """Poll /ready (the model is loaded) until it answers 200; generous for a busy machine,
+    immediate failure when the server exits."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert server.poll() is None, f"the API exited ({server.returncode})"
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"/ready did not answer within {timeout_s:.0f} s"
+        time.sleep(0.5)
+
+
+def loadtest_with_requests(
+    project: Path, url: str, minimum: int = 5, timeout_s: float = 300
+) -> dict[str, str]:
+    """`make loadtest`, bounded by a request count and a time limit rather than a fixed time
+    window: a busy machine that sent nothing in 3 s gets 6 s, 12 s … (until `timeout_s`); a
+    failed request fails at once. The latency budget is not under test here (see
+    tests/test_serving.py), so it is set out of reach."""
+    run_time, deadline = 3, time.monotonic() + timeout_s
+    while True:
+        result = make(project, "loadtest", f"URL={url}", "USERS=2", "SPAWN_RATE=2",
+                      f"RUN_TIME={run_time}s", "P95_MS=600000", check=False)  # fmt: skip
+        output = result.stdout + result.stderr
+        stats = project / "reports" / "loadtest_stats.csv"
+        assert stats.is_file(), output[-3000:]
+        with stats.open(newline="") as handle:
+            row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+        requests, failures = int(row["Request Count"]), int(row["Failure Count"])
+        assert failures == 0, output[-3000:]
+        if requests >= minimum:
+            assert result.returncode == 0, output[-3000:]
+            return row
+        assert time.monotonic() < deadline, f"{requests} requests in the last {run_time} s run"
+        run_time *= 2
+
+
 def check(project: Path, module: str) -> subprocess.CompletedProcess[str]:
     return make(project, "workshop-check", f"MODULE={module}", check=False)
 
@@ -479,23 +520,8 @@ def test_the_workshop_path_end_to_end(attendee_repo: Path) -> None:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.5)
-        make(
-            repo,
-            "loadtest",
-            f"URL=http://127.0.0.1:{port}",
-            "USERS=2",
-            "SPAWN_RATE=2",
-            "RUN_TIME=3s",
-            "P95_MS=5000",
-        )
+        wait_until_ready(server, f"http://127.0.0.1:{port}")
+        loadtest_with_requests(repo, f"http://127.0.0.1:{port}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
