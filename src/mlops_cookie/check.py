@@ -187,8 +187,8 @@ class Repo:
                 f"listing stopped after {len(names):,} entries of git's file list: practices "
                 "in the other files are not seen"
             )
-        elif process.returncode != 0:
-            return None
+        elif process.returncode != 0 or not names:
+            return None  # e.g. a folder the enclosing repository ignores: walk it instead
         return sorted(set(names))  # a file both tracked and modified is listed once
 
     def _walk(self) -> Iterator[str]:

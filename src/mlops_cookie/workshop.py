@@ -27,6 +27,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,6 +348,7 @@ def _render_job(job: dict[str, Any]) -> tuple[int, float, str | None]:
     appears in OUT only complete and committed (a rename on the same file system is atomic)."""
     start = time.perf_counter()
     dst = Path(job["dst"])
+    _CURRENT["dst"] = str(dst)
     try:
         copy_one(job["src"], job["ref"], dst, job["data"], job["fast"])
         if job["git"]:
@@ -357,20 +359,28 @@ def _render_job(job: dict[str, Any]) -> tuple[int, float, str | None]:
     except Exception as error:  # reported per attendee by the caller
         shutil.rmtree(dst, ignore_errors=True)
         return job["index"], time.perf_counter() - start, f"{type(error).__name__}: {error}"
-    except BaseException:  # Ctrl-C, or the pool stopping this worker: leave nothing behind
+    except BaseException:  # Ctrl-C in this process: leave nothing behind
         shutil.rmtree(dst, ignore_errors=True)
         raise
+    finally:
+        _CURRENT.clear()
     return job["index"], time.perf_counter() - start, None
 
 
+_CURRENT: dict[str, str] = {}  # the folder a worker is rendering
+
+
 def _worker_signals() -> None:
-    """Pool workers leave Ctrl-C to the parent, which stops them with SIGTERM; SIGTERM
-    becomes SystemExit so that the worker removes its half-rendered folder on the way out."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """In a pool worker, Ctrl-C (the terminal signals the whole process group) or the
+    parent's SIGTERM removes the half-rendered folder and ends the process at once. Not an
+    exception: the executor's worker loop would catch it and take the next attendee."""
 
     def stop(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
+        if "dst" in _CURRENT:
+            shutil.rmtree(_CURRENT["dst"], ignore_errors=True)
+        os._exit(128 + signum)
 
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
 
@@ -537,8 +547,10 @@ def run(
         try:
             errors = _render_all(work, workers, finished, done)
         except KeyboardInterrupt:
+            # Counted on disk: a worker may have moved a finished one in as the signal came.
+            made = sum(Path(job["final"]).is_dir() for job in work)
             raise Interrupted(
-                f"stopped after {len(done)} of {len(work)} repositories; each of those is "
+                f"stopped after {made} of {len(work)} repositories; each of those is "
                 f"complete, the others were not written: run again with --skip-existing"
             ) from None
         finally:
@@ -569,8 +581,8 @@ def _render_all(
     done: list[int],
 ) -> dict[int, str]:
     """Render every job, in this process or in a pool; return the errors by job index and
-    append each finished job's index to `done`. Ctrl-C stops the pool's workers at once
-    (terminate, not the executor's wait for the queue) and raises KeyboardInterrupt."""
+    append each finished job's index to `done`. Ctrl-C stops the pool's workers at once and
+    raises KeyboardInterrupt."""
     errors: dict[int, str] = {}
 
     def record(index: int, error: str | None) -> None:
@@ -587,16 +599,23 @@ def _render_all(
         return errors
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(workers, initializer=_worker_signals)
+    # An executor, not multiprocessing.Pool: a worker that dies (killed for memory, say)
+    # breaks the run with an error instead of hanging it.
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
     try:
-        for index, _, error in pool.imap_unordered(_render_job, work):
+        for future in as_completed([pool.submit(_render_job, job) for job in work]):
+            index, _, error = future.result()
             record(index, error)
-        pool.close()
     except BaseException:
-        pool.terminate()  # SIGTERM: each worker removes its half-rendered folder and exits
+        # Not the executor's own shutdown, which waits for every queued render: stop now.
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()  # SIGTERM: the worker removes its half-rendered folder
+        for process in processes:
+            process.join(timeout=60)
         raise
-    finally:
-        pool.join()
+    pool.shutdown()
     return errors
 
 
