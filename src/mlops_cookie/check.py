@@ -299,7 +299,8 @@ class Repo:
         report = self.root / ".mlops-cookie" / "adopt-report.md"
         added: set[str] | None = None
         if report.is_file() and not report.is_symlink():
-            text = report.read_text(errors="replace")[:MAX_READ]
+            with report.open(encoding="utf-8", errors="replace") as handle:
+                text = handle.read(MAX_READ)
             section = re.search(r"^## Added from the template.*?$(.*?)(^## |\Z)", text, re.M | re.S)
             if section:
                 added = set(re.findall(r"^- `([^`]+)`", section.group(1), re.M))
