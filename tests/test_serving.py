@@ -15,9 +15,11 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from helpers import BIN, generate, make, project_env, render_copier, sh
 from mlops_cookie.questions import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-from bench_serving import free_port, loadtest, serving
+from bench_serving import aggregated, free_port, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serving")]
 
@@ -62,7 +64,8 @@ def input_log(served_project: Path) -> Path:
 def server(served_project: Path, input_log: Path) -> Iterator[str]:
     """`make serve` (uvicorn) on 127.0.0.1 and a free port; yields its base URL."""
     log = served_project / "reports" / "server.log"
-    with serving(served_project, free_port(), log, input_log=str(input_log)) as url:
+    # /ready polled with a generous limit: a busy machine starts the API slowly
+    with serving(served_project, free_port(), log, input_log=str(input_log), timeout=300) as url:
         yield url
 
 
@@ -87,7 +90,7 @@ def call(
     for name, value in headers.items():
         request.add_header(name.replace("_", "-"), value)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # local URL only
+        with urllib.request.urlopen(request, timeout=60) as response:  # local URL only
             return response.status, _headers(response), response.read()
     except urllib.error.HTTPError as error:
         return error.code, _headers(error), error.read()
@@ -203,38 +206,96 @@ def test_requests_are_logged_as_json_lines_with_their_request_id(
     status, headers, _ = call(f"{server}/predict", "POST", rows[1], X_Request_ID=REQUEST_ID)
     assert status == 200
     assert headers["x-request-id"] == REQUEST_ID
-    lines = (served_project / "reports" / "server.log").read_text().splitlines()
-    entries = [json.loads(line) for line in lines if line.startswith("{")]
-    mine = [e for e in entries if e.get("request_id") == REQUEST_ID]
-    assert mine, lines[-5:]
+    log = served_project / "reports" / "server.log"
+
+    def about_the_request() -> list[dict[str, Any]]:
+        complete = [
+            line for line in log.read_text().splitlines(keepends=True) if line.endswith("\n")
+        ]
+        entries = [json.loads(line) for line in complete if line.startswith("{")]
+        return [e for e in entries if e.get("request_id") == REQUEST_ID]
+
+    eventually(lambda: bool(about_the_request()), f"no log line for the request in {log}")
+
+    def inputs() -> list[dict[str, Any]]:
+        lines = input_log.read_text().splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    eventually(
+        lambda: any(e["_request_id"] == REQUEST_ID for e in inputs()),
+        f"the request is not in {input_log}",
+    )
+    mine = about_the_request()
     assert mine[0]["message"] == "request"
     assert (mine[0]["path"], mine[0]["status"], mine[0]["level"]) == ("/predict", 200, "info")
-    logged = [json.loads(line) for line in input_log.read_text().splitlines()]
-    served = [entry for entry in logged if entry["_request_id"] == REQUEST_ID]
+    served = [entry for entry in inputs() if entry["_request_id"] == REQUEST_ID]
     assert len(served) == 1
     assert {k: v for k, v in served[0].items() if not k.startswith("_")} == rows[1]
 
 
+def eventually(condition: Any, message: str, timeout_s: float = 60) -> None:
+    """Wait for what the server writes after answering (log lines are flushed on their own
+    time), with a generous limit."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+
+
 # ------------------------------------------------------------------ load test
+@dataclass
+class LoadRun:
+    requests: int
+    failures: int
+    stats: dict[str, str]  # locust's Aggregated row ("N/A" percentiles when nothing was sent)
+    exit_code: int
+    output: str
+
+
+def loadtest_with_requests(
+    project: Path, url: str, users: int, run_time_s: int, p95_target_ms: float,
+    timeout_s: float = 300,
+) -> LoadRun:  # fmt: skip
+    """`make loadtest` until a run sent requests: bounded by a request count (at least one)
+    and a time limit, not by one fixed window that a busy machine can spend starting up. A
+    failed request fails at once; a run that sent nothing is repeated with twice the time."""
+    deadline = time.monotonic() + timeout_s
+    stats = project / "reports" / "loadtest_stats.csv"
+    while True:
+        stats.unlink(missing_ok=True)
+        options = [f"URL={url}", f"USERS={users}", f"SPAWN_RATE={users}",
+                   f"RUN_TIME={run_time_s}s", f"P95_MS={p95_target_ms:g}"]  # fmt: skip
+        result = make(project, "loadtest", *options, check=False)
+        output = result.stdout + result.stderr
+        assert stats.is_file(), f"locust wrote no statistics:\n{output[-3000:]}"
+        row = aggregated(stats)
+        run = LoadRun(int(row["Request Count"]), int(row["Failure Count"]), row,
+                      result.returncode, output)  # fmt: skip
+        assert run.failures == 0, output[-3000:]
+        if run.requests > 0:
+            return run
+        assert time.monotonic() < deadline, f"no request sent in {run_time_s} s"
+        run_time_s *= 2
+
+
 def test_locust_headless_run_has_no_failures(
     served_project: Path, server: str, record_property: Any
 ) -> None:
-    result = loadtest(served_project, server, users=4, run_time_s=10)
+    # The latency budget is tested below; here it is out of reach so load cannot fail this.
+    result = loadtest_with_requests(served_project, server, 4, 10, p95_target_ms=600_000)
     assert result.exit_code == 0, result.output[-3000:]
-    assert result.requests > 0
-    assert result.failures == 0, result.output[-3000:]
     assert (served_project / "reports" / "loadtest.html").is_file()
+    rate, p50, p95 = (float(result.stats[k]) for k in ("Requests/s", "50%", "95%"))
     print(
-        f"\nlocust, 4 users, 10 s: {result.requests} requests, {result.requests_per_s:.1f} req/s,"
-        f" p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms"
+        f"\nlocust, 4 users: {result.requests} requests, {rate:.1f} req/s,"
+        f" p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
-    record_property("requests_per_s", result.requests_per_s)
-    record_property("p95_ms", result.p95_ms)
+    record_property("requests_per_s", rate)
+    record_property("p95_ms", p95)
 
 
 def test_loadtest_fails_when_the_p95_target_is_missed(served_project: Path, server: str) -> None:
-    result = loadtest(served_project, server, users=2, run_time_s=3, p95_target_ms=0.001)
-    assert result.failures == 0
+    result = loadtest_with_requests(served_project, server, 2, 3, p95_target_ms=0.001)
     assert result.exit_code != 0
     assert "missed the p95 target" in result.output
 

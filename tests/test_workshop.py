@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -92,11 +94,25 @@ BAD_ROSTERS = [
             "roster.csv:7: 4 fields but the header has 2",
         ],
     ),
+    # A stray quote once merged three attendees into one repository
+    # (mlops-ada-grace-hopper-ghopper-carl-quote-carl) and exited 0.
+    (
+        'name,handle,email\nAda Lovelace,"ada,\nGrace Hopper,ghopper,\n'
+        'Carl Quote,carl",carl@example.org\nDee,dee,\n',
+        ['roster.csv:2: an unbalanced quote (") makes this row run over lines 2-4'],
+    ),
+    # ... or, never closed, every attendee after it
+    (
+        'name,handle\nAda,ada\n"Grace Hopper,ghopper\nBob,bob\nCarl,carl\n',
+        ['roster.csv:3: an unbalanced quote (") makes this row run over lines 3-5'],
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "messages"), BAD_ROSTERS, ids=["header", "empty", "no-rows", "rows"]
+    ("text", "messages"),
+    BAD_ROSTERS,
+    ids=["header", "empty", "no-rows", "rows", "stray-quote", "open-quote"],
 )
 def test_bad_rosters_are_reported_line_by_line_and_nothing_is_written(
     template_repo, tmp_path, text, messages
@@ -225,6 +241,95 @@ def test_existing_repositories_are_refused_or_kept(template_repo, tmp_path) -> N
     assert [a.slug for a in result.skipped] == ["mlops-ada", "mlops-ghopper"]
 
 
+def mlops_cookie_command() -> list[str]:
+    script = Path(sys.executable).parent / "mlops-cookie"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "mlops_cookie.cli"]
+
+
+def assert_finished(repo: Path) -> None:
+    assert (repo / ".copier-answers.yml").is_file(), repo
+    assert git("rev-list", "--count", "HEAD", cwd=repo).strip() == "1"
+    assert git("status", "--porcelain", cwd=repo) == "", f"{repo} has uncommitted files"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_at_once_and_a_rerun_with_skip_existing_completes(
+    template_repo, tmp_path
+) -> None:
+    """Ctrl-C once let the pool render the rest of the roster and left half-written folders
+    (no commit, files missing) that --skip-existing kept and FACILITATOR.md called ready."""
+    lines = ["name,handle,email"] + [f"Attendee {i},att{i:02d},a{i}@example.org" for i in range(16)]
+    path = roster(tmp_path, "\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    command = [*mlops_cookie_command(), "workshop", str(path), str(out), "-t", str(template_repo)]
+    run = subprocess.Popen(
+        [*command, "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (out.is_dir() and any(p.name.startswith("mlops-") for p in out.iterdir())):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "no repository was rendered"
+            time.sleep(0.1)
+        os.killpg(run.pid, signal.SIGINT)  # Ctrl-C: the command and its workers
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, stderr
+    assert "aborted: stopped after" in stderr
+    assert "run again with --skip-existing" in stderr
+    deadline = time.monotonic() + 30
+    while True:  # the workers (and their git) are gone too, not rendering in the background
+        try:
+            os.killpg(run.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "processes of the interrupted run are still alive"
+        time.sleep(0.2)
+    made = sorted(p for p in out.iterdir() if p.name.startswith("mlops-"))
+    assert 1 <= len(made) < 16, "the run went on after Ctrl-C"
+    for repo in made:
+        assert_finished(repo)
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in made], (
+        "a staging folder or a summary was left behind"
+    )
+
+    rerun = subprocess.run([*command, "--skip-existing"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    repos = sorted(p for p in out.iterdir() if p.is_dir())
+    assert [p.name for p in repos] == [f"mlops-att{i:02d}" for i in range(16)]
+    for repo in repos:
+        assert_finished(repo)
+    rows = list(csv.DictReader((out / "attendees.csv").open()))
+    assert {r["repository"] for r in rows if r["status"] == "kept"} == {p.name for p in made}
+    assert sum(r["status"] == "rendered" for r in rows) == 16 - len(made)
+    assert (out / "FACILITATOR.md").read_text().count("| ready |") == 16
+
+
+def test_skip_existing_refuses_a_half_written_repository(template_repo, tmp_path) -> None:
+    """What an interrupted run of an older version left: the files copier had written so far,
+    no commit. Such a folder is not kept as if it were finished."""
+    later = roster(tmp_path, ROSTER + "Late Comer,late,\n")
+    out = tmp_path / "out"
+    workshop.run(roster(tmp_path, ROSTER, name="first.csv"), out, str(template_repo))
+    half = out / "mlops-late"
+    shutil.copytree(out / "mlops-ada", half, ignore=shutil.ignore_patterns(".git", "src"))
+    result = CliRunner().invoke(
+        cli, ["workshop", str(later), str(out), "-t", str(template_repo), "--skip-existing"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {half} is not a finished repository (no git commit): left by an interrupted "
+        "run? remove it, then run again with --skip-existing"
+    )
+    assert not (half / ".git").exists()
+
+
 def test_cli_renders_and_reports(template_repo, tmp_path) -> None:
     result = CliRunner().invoke(
         cli,
@@ -290,6 +395,47 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_ready(server: subprocess.Popen[bytes], url: str, timeout_s: float = 300) -> None:
+    """Poll /ready (the model is loaded) until it answers 200; generous for a busy machine,
+    immediate failure when the server exits."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert server.poll() is None, f"the API exited ({server.returncode})"
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"/ready did not answer within {timeout_s:.0f} s"
+        time.sleep(0.5)
+
+
+def loadtest_with_requests(
+    project: Path, url: str, minimum: int = 5, timeout_s: float = 300
+) -> dict[str, str]:
+    """`make loadtest`, bounded by a request count and a time limit rather than a fixed time
+    window: a busy machine that sent nothing in 3 s gets 6 s, 12 s … (until `timeout_s`); a
+    failed request fails at once. The latency budget is not under test here (see
+    tests/test_serving.py), so it is set out of reach."""
+    run_time, deadline = 3, time.monotonic() + timeout_s
+    while True:
+        result = make(project, "loadtest", f"URL={url}", "USERS=2", "SPAWN_RATE=2",
+                      f"RUN_TIME={run_time}s", "P95_MS=600000", check=False)  # fmt: skip
+        output = result.stdout + result.stderr
+        stats = project / "reports" / "loadtest_stats.csv"
+        assert stats.is_file(), output[-3000:]
+        with stats.open(newline="") as handle:
+            row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+        requests, failures = int(row["Request Count"]), int(row["Failure Count"])
+        assert failures == 0, output[-3000:]
+        if requests >= minimum:
+            assert result.returncode == 0, output[-3000:]
+            return row
+        assert time.monotonic() < deadline, f"{requests} requests in the last {run_time} s run"
+        run_time *= 2
 
 
 def check(project: Path, module: str) -> subprocess.CompletedProcess[str]:
@@ -384,23 +530,8 @@ def test_the_workshop_path_end_to_end(attendee_repo: Path) -> None:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.5)
-        make(
-            repo,
-            "loadtest",
-            f"URL=http://127.0.0.1:{port}",
-            "USERS=2",
-            "SPAWN_RATE=2",
-            "RUN_TIME=3s",
-            "P95_MS=5000",
-        )
+        wait_until_ready(server, f"http://127.0.0.1:{port}")
+        loadtest_with_requests(repo, f"http://127.0.0.1:{port}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -23,14 +23,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import subprocess
+import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from mlops_cookie.errors import UserError
 
 MAX_LEVEL = 4
 LEVELS = {
@@ -53,17 +59,63 @@ SKIP_DIRS = frozenset({
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", "site",
     "build", "dist", ".ipynb_checkpoints", "htmlcov", ".mlops-cookie", ".eggs", "site-packages",
 })  # fmt: skip
-MAX_FILES = 50_000
+# Data and experiment-output folders: only code and pointer files in them are listed (a DVC
+# pointer `data/raw.dvc` is evidence; 60,000 images under data/raw/ are not).
+DATA_DIRS = frozenset({"data", "datasets", "mlruns", "mlartifacts", "wandb", "lightning_logs"})
+DATA_KEEP = (".py", ".dvc")
+SKIP_PATHS = (".dvc/cache", ".dvc/tmp")  # DVC's local cache: data, not evidence
+MAX_FILES = 50_000  # files listed (after the skipped folders)
+MAX_SCAN = 500_000  # directory entries looked at, skipped ones included
 MAX_READ = 2_000_000  # bytes read from one file
+MAX_YAML_NODES = 200_000  # a YAML document's size with its aliases expanded
+GIT_TIMEOUT = 60  # seconds for one `git ls-files`
 
 
-class CheckError(Exception):
+class CheckError(UserError):
     """The repository cannot be checked (a problem the user can fix)."""
+
+
+class _BoundedYamlLoader(yaml.SafeLoader):
+    """safe_load, refusing a document whose aliases expand beyond MAX_YAML_NODES (an alias
+    bomb: a few lines that expand to billions of nodes when walked)."""
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        sizes: dict[int, int] = {}
+
+        def size(item: yaml.Node) -> int:
+            known = sizes.get(id(item))
+            if known is not None:
+                return known
+            sizes[id(item)] = 1  # a recursive alias counts once
+            total = 1
+            if isinstance(item, yaml.SequenceNode):
+                total += sum(size(child) for child in item.value)
+            elif isinstance(item, yaml.MappingNode):
+                total += sum(size(k) + size(v) for k, v in item.value)
+            if total > MAX_YAML_NODES:
+                raise yaml.YAMLError(
+                    f"its aliases expand to more than {MAX_YAML_NODES:,} nodes (an alias bomb?)"
+                )
+            sizes[id(item)] = total
+            return total
+
+        if node is not None:
+            size(node)
+        return node
 
 
 # --------------------------------------------------------------------------- reading the repo
 class Repo:
-    """A read-only view of a repository's files, read lazily and once."""
+    """A read-only view of a repository's files, read lazily and once.
+
+    Listing: git's view when the folder is in a git work tree (tracked and untracked files,
+    without the ignored ones), else a walk; folders in SKIP_DIRS are skipped, data folders
+    (DATA_DIRS) contribute only code and pointer files. Only regular files are listed: FIFOs,
+    sockets and devices are never opened, and symbolic links only when they stay inside the
+    repository. Reads are bounded (MAX_READ bytes, MAX_YAML_NODES); whatever could not be read,
+    or a limit that was hit, is recorded in `notes` and shown in the report.
+    """
 
     def __init__(self, root: Path) -> None:
         if not root.exists():
@@ -71,20 +123,211 @@ class Repo:
         if not root.is_dir():
             raise CheckError(f"{root} is not a folder")
         self.root = root.resolve()
-        self.files = sorted(self._walk())
+        self.notes: list[str] = []
+        self._special: list[str] = []
+        self._outside: list[str] = []
+        self.toplevel = _git_toplevel(self.root)
+        listed = self._git_list() if self.toplevel else None
+        self.source = "git" if listed is not None else "walk"
+        candidates = listed if listed is not None else self._walk()
+        self.files = self._keep(candidates)
+        self.template_files = self._untouched_template_files()
+        if self.template_files:
+            self.files = [f for f in self.files if f not in self.template_files]
+            self.notes.append(
+                f"not credited: {len(self.template_files)} files `adopt` brought from the "
+                "template and unchanged since (the template's example is not this repository's "
+                "practice until you make it yours): "
+                + ", ".join(sorted(self.template_files)[:4])
+                + (" ..." if len(self.template_files) > 4 else "")
+            )
+        self._fileset = set(self.files)
         self._texts: dict[str, str] = {}
+        self.outer: list[str] = self._outer_ci_files()
+        if self._special:
+            self.notes.append(
+                f"not read: {len(self._special)} special files (FIFO, socket, device): "
+                + ", ".join(self._special[:3])
+            )
+        if self._outside:
+            self.notes.append(
+                f"not read: {len(self._outside)} symbolic links leaving the repository: "
+                + ", ".join(self._outside[:3])
+            )
+
+    # ---- listing
+    def _git_list(self) -> list[str] | None:
+        """Tracked and untracked files under root, without git-ignored ones; None when git
+        cannot tell (not installed, not a work tree, a timeout)."""
+        try:
+            process = subprocess.Popen(
+                ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
+                 "--exclude-standard"],
+                cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        except OSError:
+            return None
+        names: list[str] = []
+        buffer = b""
+        deadline = time.monotonic() + GIT_TIMEOUT
+        assert process.stdout is not None
+        stopped = False
+        try:
+            while chunk := process.stdout.read(1 << 16):
+                *complete, buffer = (buffer + chunk).split(b"\0")
+                names += [os.fsdecode(n) for n in complete if n]
+                if len(names) > MAX_SCAN or time.monotonic() > deadline:
+                    stopped = True
+                    break
+        finally:
+            if stopped:
+                process.kill()
+            process.stdout.close()
+            process.wait()
+        if stopped:
+            self.notes.append(
+                f"listing stopped after {len(names):,} entries of git's file list: practices "
+                "in the other files are not seen"
+            )
+        elif process.returncode != 0 or not names:
+            return None  # e.g. a folder the enclosing repository ignores: walk it instead
+        return sorted(set(names))  # a file both tracked and modified is listed once
 
     def _walk(self) -> Iterator[str]:
-        count = 0
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info")]
-            rel = Path(folder).relative_to(self.root)
-            for name in files:
-                count += 1
-                if count > MAX_FILES:
+        """Breadth-first, so that a limit drops the deepest files, not a random folder."""
+        queue: deque[str] = deque([""])
+        scanned = 0
+        while queue:
+            folder = queue.popleft()
+            try:
+                entries = sorted(os.scandir(self.root / folder), key=lambda e: e.name)
+            except OSError as error:
+                self.notes.append(f"not read: folder {folder or '.'}/ ({error.strerror})")
+                continue
+            for entry in entries:
+                scanned += 1
+                if scanned > MAX_SCAN:
+                    self.notes.append(
+                        f"listing stopped after {MAX_SCAN:,} directory entries: practices in "
+                        "the other files are not seen"
+                    )
                     return
-                yield (rel / name).as_posix()
+                rel = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not _skipped_dir(rel):
+                        queue.append(rel)
+                else:
+                    yield rel
 
+    def _keep(self, candidates: Iterable[str]) -> list[str]:
+        kept: list[str] = []
+        for rel in sorted(candidates, key=lambda r: (r.count("/"), r)):
+            parts = rel.split("/")
+            if any(_skipped_dir("/".join(parts[: i + 1])) for i in range(len(parts) - 1)):
+                continue
+            if any(p in DATA_DIRS for p in parts[:-1]) and not rel.endswith(DATA_KEEP):
+                continue
+            if not self._regular(rel):
+                continue
+            if len(kept) == MAX_FILES:
+                self.notes.append(
+                    f"listed only the first {MAX_FILES:,} files (shallowest first; ignored and "
+                    "data folders skipped): practices in the other files are not seen"
+                )
+                break
+            kept.append(rel)
+        return sorted(kept)
+
+    def _regular(self, rel: str) -> bool:
+        """A regular file, or a symbolic link to one inside the repository."""
+        path = self.root / rel
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode):
+            try:
+                target = path.resolve(strict=True)
+                mode = target.stat().st_mode
+            except (OSError, RuntimeError):
+                return False  # dangling or a loop
+            if not target.is_relative_to(self.root):
+                self._outside.append(rel)
+                return False
+        if stat.S_ISREG(mode):
+            return True
+        if not stat.S_ISDIR(mode):
+            self._special.append(rel)
+        return False
+
+    def _outer_ci_files(self) -> list[str]:
+        """In a monorepo subfolder: the CI files at the top of the git work tree (they run
+        the subfolder's checks), as paths relative to root (`../../.github/workflows/x.yml`)."""
+        if not self.toplevel or self.toplevel == self.root:
+            return []
+        top = self.toplevel
+        found = [
+            p for pattern in OUTER_CI for p in sorted(top.glob(pattern))
+            if p.is_file() and not p.is_symlink()
+        ]  # fmt: skip
+        return [os.path.relpath(p, self.root).replace(os.sep, "/") for p in found]
+
+    @property
+    def subfolder(self) -> str:
+        """root relative to the git work tree's top ('' at the top)."""
+        if not self.toplevel or self.toplevel == self.root:
+            return ""
+        return self.root.relative_to(self.toplevel).as_posix()
+
+    def _git(self, *args: str) -> str | None:
+        try:
+            result = subprocess.run(
+                ["git", "-c", "core.quotepath=off", *args],
+                cwd=self.root, capture_output=True, text=True, timeout=GIT_TIMEOUT,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return result.stdout if result.returncode == 0 else None
+
+    def _untouched_template_files(self) -> set[str]:
+        """Files `adopt` added from the template and nobody changed since.
+
+        The rule: a repository is adopted when `.mlops-cookie/adopt-report.md` lists what adopt
+        added, or when `.copier-answers.yml` was committed into a folder that already had
+        files (a generated project starts with it). The files added with it count as evidence
+        only once they differ, committed or not, from what was added."""
+        if ".copier-answers.yml" not in self.files:
+            return set()
+        report = self.root / ".mlops-cookie" / "adopt-report.md"
+        added: set[str] | None = None
+        if report.is_file() and not report.is_symlink():
+            with report.open(encoding="utf-8", errors="replace") as handle:
+                text = handle.read(MAX_READ)
+            section = re.search(r"^## Added from the template.*?$(.*?)(^## |\Z)", text, re.M | re.S)
+            if section:
+                added = set(re.findall(r"^- `([^`]+)`", section.group(1), re.M))
+        commit = None
+        if self.toplevel:
+            log = self._git("log", "--diff-filter=A", "--format=%H", "--", ".copier-answers.yml")
+            commit = log.split()[-1] if log and log.split() else None
+        if commit and added is None:
+            before = self._git("ls-tree", "-r", "--name-only", f"{commit}^", "--", ".")
+            if not before:  # the root commit, or the folder was empty: generated, not adopted
+                return set()
+            listed = self._git(
+                "diff-tree", "-r", "--relative", "--no-commit-id", "--name-only",
+                "--diff-filter=A", "-z", commit,
+            )  # fmt: skip
+            added = set((listed or "").split("\0")) - {"", ".copier-answers.yml"}
+        if not added:
+            return set()
+        changed: set[str] = set()
+        if commit:
+            diff = self._git("diff", "--relative", "--name-only", "-z", commit)
+            changed = set((diff or "").split("\0"))
+        return {f for f in added if f in self.files and f not in changed}
+
+    # ---- queries
     def glob(self, *patterns: str) -> list[str]:
         """Files whose relative path matches any pattern (fnmatch: `*` also crosses `/`)."""
         return [f for f in self.files if any(fnmatch(f, p) for p in patterns)]
@@ -94,32 +337,93 @@ class Repo:
         return [f for f in self.files if f.rsplit("/", 1)[-1] in names]
 
     def has(self, rel: str) -> bool:
-        return rel in self.files
+        return rel in self._fileset
 
     def text(self, rel: str) -> str:
+        """The file's text (its first MAX_READ bytes); '' with a note when it cannot be read."""
         if rel not in self._texts:
-            try:
-                with (self.root / rel).open("rb") as handle:
-                    data = handle.read(MAX_READ)
-                self._texts[rel] = data.decode("utf-8", errors="replace")
-            except OSError:
-                self._texts[rel] = ""
+            self._texts[rel] = self._read(rel)
         return self._texts[rel]
+
+    def _read(self, rel: str) -> str:
+        path = (self.root / rel).resolve() if not rel.startswith("../") else self.root / rel
+        try:
+            # O_NONBLOCK: should the file have become a FIFO since it was listed, open does
+            # not wait for a writer; fstat then refuses it.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    self.notes.append(f"not read: {rel} (not a regular file)")
+                    return ""
+                data = handle.read(MAX_READ + 1)
+        except OSError as error:
+            self.notes.append(f"not read: {rel} ({error.strerror or error})")
+            return ""
+        if len(data) > MAX_READ:
+            self.notes.append(f"read only the first {MAX_READ:,} bytes of {rel}")
+            data = data[:MAX_READ]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if len(data) - error.start > 4:  # not merely a character cut at MAX_READ
+                self.notes.append(
+                    f"{rel}: not UTF-8 (byte {error.start}); read with replacement characters"
+                )
+            return data.decode("utf-8", errors="replace")
 
     def toml(self, rel: str) -> dict[str, Any]:
         try:
             return tomllib.loads(self.text(rel))
-        except tomllib.TOMLDecodeError:
+        except tomllib.TOMLDecodeError as error:
+            self._note_once(f"not read: {rel} (invalid TOML: {error})")
             return {}
 
     def yaml_docs(self, rel: str) -> list[Any]:
         try:
-            return [d for d in yaml.safe_load_all(self.text(rel)) if d is not None]
-        except yaml.YAMLError:
+            return [
+                d for d in yaml.load_all(self.text(rel), Loader=_BoundedYamlLoader)
+                if d is not None
+            ]  # fmt: skip
+        except yaml.YAMLError as error:
+            where = getattr(error, "problem_mark", None)
+            line = f" line {where.line + 1}" if where is not None else ""
+            reason = getattr(error, "problem", None) or str(error)
+            self._note_once(f"not read: {rel} (YAML{line}: {reason})")
             return []
+        except RecursionError:
+            self._note_once(f"not read: {rel} (YAML nested too deeply)")
+            return []
+
+    def _note_once(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
 
     def python_files(self) -> list[str]:
         return self.glob("*.py")
+
+
+OUTER_CI = (
+    ".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml",
+    "azure-pipelines.yml", "azure-pipelines.yaml", ".azure-pipelines/*.yml", ".pipelines/*.yml",
+)  # fmt: skip
+
+
+def _skipped_dir(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name in SKIP_DIRS or name.endswith(".egg-info") or rel in SKIP_PATHS
+
+
+def _git_toplevel(root: Path) -> Path | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=root, capture_output=True, text=True, timeout=GIT_TIMEOUT,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    return Path(result.stdout.strip()).resolve()
 
 
 def _first_line(text: str, pattern: re.Pattern[str]) -> tuple[int, str] | None:
@@ -135,29 +439,53 @@ def _short(text: str, width: int = 60) -> str:
 
 
 # --------------------------------------------------------------------------- level 1
+def _project_dirs(repo: Repo) -> list[str]:
+    """Folders holding a Python project: the root first, then (a monorepo) the shallowest
+    subfolders with a pyproject.toml, setup.py or setup.cfg."""
+    found = {f.rsplit("/", 1)[0] if "/" in f else "" for f in
+             repo.named("pyproject.toml", "setup.py", "setup.cfg")}  # fmt: skip
+    return sorted(found, key=lambda d: (d.count("/") if d else -1, d))[:8]
+
+
+def _in(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
 def detect_package(repo: Repo) -> list[str]:
+    for folder in _project_dirs(repo):
+        evidence = _package_in(repo, folder)
+        if evidence:
+            return evidence
+    return []
+
+
+def _package_in(repo: Repo, folder: str) -> list[str]:
     evidence = []
-    if repo.has("pyproject.toml"):
-        data = repo.toml("pyproject.toml")
+    pyproject, setup_py, setup_cfg = (_in(folder, n) for n in
+                                      ("pyproject.toml", "setup.py", "setup.cfg"))  # fmt: skip
+    if repo.has(pyproject):
+        data = repo.toml(pyproject)
         project = data.get("project") or {}
         poetry = (data.get("tool") or {}).get("poetry") or {}
         if project.get("name"):
             deps = project.get("dependencies") or []
             evidence.append(
-                f"pyproject.toml: distribution '{project['name']}' with {len(deps)} "
+                f"{pyproject}: distribution '{project['name']}' with {len(deps)} "
                 "declared dependencies"
             )
         elif poetry.get("name"):
             deps = [d for d in poetry.get("dependencies") or {} if d != "python"]
             evidence.append(
-                f"pyproject.toml: Poetry project '{poetry['name']}' with {len(deps)} dependencies"
+                f"{pyproject}: Poetry project '{poetry['name']}' with {len(deps)} dependencies"
             )
-    if not evidence and repo.has("setup.py") and "setup(" in repo.text("setup.py"):
-        evidence.append("setup.py: a setuptools package")
-    if not evidence and repo.has("setup.cfg") and "[metadata]" in repo.text("setup.cfg"):
-        evidence.append("setup.cfg: a setuptools package")
+    if not evidence and repo.has(setup_py) and "setup(" in repo.text(setup_py):
+        evidence.append(f"{setup_py}: a setuptools package")
+    if not evidence and repo.has(setup_cfg) and "[metadata]" in repo.text(setup_cfg):
+        evidence.append(f"{setup_cfg}: a setuptools package")
     if evidence:
-        packages = sorted({f.rsplit("/", 1)[0] for f in repo.glob("src/*/__init__.py")})
+        packages = sorted(
+            {f.rsplit("/", 1)[0] for f in repo.glob(_in(folder, "src/*/__init__.py"))}
+        )
         if packages:
             evidence.append("code in " + ", ".join(f"{p}/" for p in packages))
     return evidence
@@ -167,26 +495,38 @@ LINTERS = ("ruff", "flake8", "pylint", "black", "isort", "mypy")
 
 
 def detect_lint(repo: Repo) -> list[str]:
+    for folder in ["", *[d for d in _project_dirs(repo) if d]]:
+        evidence = _lint_in(repo, folder)
+        if evidence:
+            return evidence
+    return []
+
+
+def _lint_in(repo: Repo, folder: str) -> list[str]:
     evidence = []
-    if repo.has("pyproject.toml"):
-        tools = repo.toml("pyproject.toml").get("tool") or {}
+    pyproject = _in(folder, "pyproject.toml")
+    if repo.has(pyproject):
+        tools = repo.toml(pyproject).get("tool") or {}
         ruff = tools.get("ruff")
         if isinstance(ruff, dict):
             select = (ruff.get("lint") or {}).get("select") or ruff.get("select") or []
             detail = f", {len(select)} rule sets selected" if select else ""
-            evidence.append(f"pyproject.toml: [tool.ruff]{detail}")
-        evidence += [f"pyproject.toml: [tool.{t}]" for t in LINTERS[1:] if t in tools]
+            evidence.append(f"{pyproject}: [tool.ruff]{detail}")
+        evidence += [f"{pyproject}: [tool.{t}]" for t in LINTERS[1:] if t in tools]
     for name in ("ruff.toml", ".ruff.toml", ".flake8", ".pylintrc", "pylintrc", "mypy.ini"):
-        if repo.has(name) and repo.text(name).strip():
-            evidence.append(f"{name}: linter configuration")
+        rel = _in(folder, name)
+        if repo.has(rel) and repo.text(rel).strip():
+            evidence.append(f"{rel}: linter configuration")
     for name in ("setup.cfg", "tox.ini"):
-        if repo.has(name) and re.search(r"^\[(flake8|pylint|mypy|isort)", repo.text(name), re.M):
-            evidence.append(f"{name}: linter section")
-    if repo.has(".pre-commit-config.yaml"):
-        text = repo.text(".pre-commit-config.yaml")
+        rel = _in(folder, name)
+        if repo.has(rel) and re.search(r"^\[(flake8|pylint|mypy|isort)", repo.text(rel), re.M):
+            evidence.append(f"{rel}: linter section")
+    pre_commit = _in(folder, ".pre-commit-config.yaml")
+    if repo.has(pre_commit):
+        text = repo.text(pre_commit)
         hooks = sorted({t for t in LINTERS if re.search(rf"\bid:\s*{t}", text)})
         if hooks:
-            evidence.append(f".pre-commit-config.yaml: hooks {', '.join(hooks)}")
+            evidence.append(f"{pre_commit}: hooks {', '.join(hooks)}")
     return evidence
 
 
@@ -234,6 +574,78 @@ GATE_ASSERT = re.compile(
     rf"^\s*assert\b.*\b({METRICS})\w*\b.*(>=|<=|>|<).*$|^\s*assert\b.*(>=|<=|>|<).*\b({METRICS})",
     re.I,
 )
+NUMBER = re.compile(r"(?<![\w.])-?\d+(\.\d+)?(?![\w.])")
+BOUNDS = {0.0, 1.0, -1.0, 100.0}  # `assert 0 <= auc <= 1` checks a value is a metric, not good
+# Champion/challenger: the new model is compared with the one in production (MLflow, Azure ML
+# SDK v1/v2, SageMaker registry) and the result decides registration or deployment.
+PROD_MODEL = re.compile(
+    r"search_model_versions\(|get_latest_versions\(|models:/[^\s\"']*(Production|@champion)"
+    r"|\bModel\.list\(|\bModel\(\s*\w+\s*,\s*name\s*=|\bml_client\.models\.(get|list)\("
+    r"|\b(production|champion|baseline|current)_model\w*\s*=|get_model_package\w*\(",
+    re.I,
+)
+PROD_COMPARE = re.compile(
+    rf"^\s*(?:(?:if|elif|assert|return)\b|\w+\s*=).*(\b\w*({METRICS}|mse|loss)\w*\b.*(<=|>=|<|>).*"
+    rf"(\b(production|champion|baseline|current|best)\w*|\bmax\(|\bmin\()"
+    rf"|(\b(production|champion|baseline|current|best)\w*|\bmax\(|\bmin\().*(<=|>=|<|>).*"
+    rf"\b\w*({METRICS}|mse|loss)\w*\b)",
+    re.I,
+)
+PROD_ACTION = re.compile(
+    r"deploy_flag|\.cancel\(\)|\braise\b|sys\.exit|SystemExit|register|promot|set_registered_model_alias"
+    r"|transition_model_version_stage",
+    re.I,
+)
+
+
+def _sanity_assert(line: str) -> bool:
+    """`assert metric >= 0`, `assert 0 <= f1 <= 1`: the value is a metric, not a good one."""
+    if THRESHOLD.search(line) or re.search(r"gate|config|settings|params", line, re.I):
+        return False
+    numbers = [float(m.group(0)) for m in NUMBER.finditer(line)]
+    return bool(numbers) and all(n in BOUNDS for n in numbers)
+
+
+def _gate_assert(text: str) -> tuple[int, str] | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if GATE_ASSERT.search(line) and not _sanity_assert(line) and "len(" not in line:
+            return number, line.strip()
+    return None
+
+
+def _production_comparison(repo: Repo) -> list[str]:
+    for rel in repo.python_files():
+        if _is_test(rel):
+            continue
+        text = repo.text(rel)
+        if not PROD_MODEL.search(text) or not PROD_ACTION.search(text):
+            continue
+        found = _first_line(text, PROD_COMPARE)
+        if found:
+            return [
+                f"{rel}:{found[0]}: the new model is compared with the production one "
+                f"(`{_short(found[1], 50)}`)"
+            ]
+    return []
+
+
+def _mlflow_thresholds(repo: Repo) -> list[str]:
+    for rel in repo.python_files():
+        text = repo.text(rel)
+        if re.search(r"\bvalidation_thresholds\b", text) and re.search(
+            r"MetricThreshold\(|mlflow\.(evaluate|validate_evaluation_results)\(", text
+        ):
+            found = _first_line(text, re.compile(r"MetricThreshold\(|validation_thresholds\s*="))
+            where = f":{found[0]}" if found else ""
+            return [f"{rel}{where}: MLflow validation_thresholds (a worse model fails validation)"]
+    return []
+
+
+def _is_test(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return "/tests/" in f"/{rel}" or name.startswith("test_") or name.endswith("_test.py")
+
+
 GATE_CONFIG = re.compile(r"^\s*\[?\s*\"?(quality[_-]?gate|model[_-]?gate|gate)\b", re.I | re.M)
 THRESHOLD = re.compile(r"\b(threshold|min_\w+|minimum)\b", re.I)
 
@@ -262,17 +674,56 @@ def detect_quality_gate(repo: Repo) -> list[str]:
     elif evidence:
         evidence = []  # a threshold nobody enforces is not a gate
     for rel in repo.glob("*test_*.py", "*_test.py"):
-        found = _first_line(repo.text(rel), GATE_ASSERT)
+        found = _gate_assert(repo.text(rel))
         if found:
             evidence.append(f"{rel}:{found[0]}: {_short(found[1])}")
             break
+    evidence += _production_comparison(repo)
+    evidence += _mlflow_thresholds(repo)
     return evidence
 
 
 TEST_COMMAND = re.compile(
-    r"\b(make\s+(ci|test|tests|check|lint)|pytest|python\s+-m\s+pytest|tox|nox|ruff|flake8|pylint"
+    r"\b(make\s+(ci|test|tests|check|lint)|pytest|python\s+-m\s+pytest|ruff|flake8|pylint"
     r"|hatch\s+(run|test)|uv\s+run\s+pytest|poetry\s+run\s+pytest)\b"
 )
+DIRECT_TEST = re.compile(r"\b(pytest|ruff|flake8|pylint|mypy|unittest)\b")
+# Task runners: CI runs `mise run test`; the runner's own file says what that runs.
+RUNNER = re.compile(
+    r"\b((?:(?:poetry|uv|pdm|hatch|pipenv)\s+run\s+)?(?:invoke|inv)\s+[\w:.-]+"
+    r"|mise\s+(?:run|r)\s+[\w:.-]+|just\s+[\w:-]+|task\s+[\w:-]+"
+    r"|(?:(?:poetry|uv|pdm|pipenv)\s+run\s+|uvx\s+|pipx\s+run\s+)?(?:tox|nox)\b(?:\s+-[es]\s+[\w,.-]+)?)"
+)
+LAUNCHERS = frozenset({"poetry", "uv", "pdm", "hatch", "pipenv", "run", "uvx", "pipx"})
+RUNNER_FILES = {
+    "invoke": ("tasks.py", "tasks/*.py"),
+    "inv": ("tasks.py", "tasks/*.py"),
+    "mise": ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml", "mise-tasks/*"),
+    "just": ("justfile", "Justfile", ".justfile"),
+    "task": ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml"),
+    "tox": ("tox.ini", "pyproject.toml", "setup.cfg"),
+    "nox": ("noxfile.py",),
+}
+
+
+def _ci_command(repo: Repo, text: str, base: str = "") -> str | None:
+    """What in a CI file runs lint or tests: a direct command, or a task runner whose own
+    file (next to the CI's project: `base`) runs them."""
+    direct = TEST_COMMAND.search(text)
+    if direct:
+        return f"`{direct.group(0)}`"
+    matches = sorted(  # `mise run test` says more than `mise run format`
+        RUNNER.finditer(text), key=lambda m: not re.search(r"test|check|ci\b|lint", m.group(1))
+    )
+    for match in matches:
+        command = " ".join(match.group(1).split())
+        runner = next(w for w in command.split() if w not in LAUNCHERS)
+        for folder in dict.fromkeys([base, ""]):
+            for rel in repo.glob(*(_in(folder, f) for f in RUNNER_FILES.get(runner, ()))):
+                found = DIRECT_TEST.search(repo.text(rel))
+                if found and (runner != "tox" or re.search(r"\btox\b", repo.text(rel))):
+                    return f"`{command}` ({rel} runs {found.group(0)})"
+    return None
 
 
 def _github_triggers(doc: dict[str, Any]) -> list[str]:
@@ -288,7 +739,8 @@ def _github_triggers(doc: dict[str, Any]) -> list[str]:
 
 def _github_workflows(repo: Repo) -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for rel in repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"):
+    outer = [f for f in repo.outer if "/.github/workflows/" in f and _outer(repo, f)]
+    for rel in repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml") + outer:
         for doc in repo.yaml_docs(rel):
             if isinstance(doc, dict) and isinstance(doc.get("jobs"), dict):
                 found.append((rel, doc))
@@ -300,28 +752,92 @@ def _gitlab_files(repo: Repo) -> list[str]:
     return files + repo.glob(".gitlab/ci/*.yml", ".gitlab/ci/*.yaml", "ci/*.gitlab-ci.yml")
 
 
+AZURE_TOP = re.compile(r"^(trigger|pr|stages|jobs|steps|pool|extends):", re.M)
+AZURE_STEP = re.compile(
+    r"^\s*-\s*(task|script|bash|pwsh|powershell|template|deployment|job|stage):", re.M
+)
+
+
 def _azure_files(repo: Repo) -> list[str]:
-    files = [f for f in ("azure-pipelines.yml", "azure-pipelines.yaml") if repo.has(f)]
-    return files + repo.glob(".azure-pipelines/*.yml", ".azure-pipelines/*.yaml",
-                             ".azuredevops/*.yml", "pipelines/*.yml")  # fmt: skip
+    """Azure Pipelines files wherever they are (`.pipelines/`, `mlops/devops-pipelines/`, …),
+    known by their content: top-level `trigger:`/`stages:`/`steps:` … and Azure steps."""
+    found = []
+    for rel in repo.glob("*.yml", "*.yaml"):
+        if rel.startswith((".github/", ".gitlab")) or rel.rsplit("/", 1)[-1].startswith(
+            ".gitlab-ci"
+        ):
+            continue
+        text = repo.text(rel)
+        if AZURE_TOP.search(text) and AZURE_STEP.search(text) and "runs-on:" not in text:
+            found.append(rel)
+    return found
+
+
+def _azure_templates(repo: Repo, rel: str, depth: int = 0) -> list[str]:
+    """The step/job templates a pipeline includes (`- template: x.yml`, same repository)."""
+    if depth > 3:
+        return []
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    found = []
+    for match in re.finditer(
+        r"template:\s*['\"]?([^\s'\"@$]+\.ya?ml)['\"]?\s*$", repo.text(rel), re.M
+    ):
+        target = os.path.normpath(_in(folder, match.group(1))).replace(os.sep, "/")
+        if repo.has(target) and target != rel:
+            found += [target, *_azure_templates(repo, target, depth + 1)]
+    return found
+
+
+def _azure_ci(repo: Repo, rel: str) -> str | None:
+    """Is this Azure pipeline triggered by pushes or pull requests (not only by hand)?"""
+    docs = repo.yaml_docs(rel)
+    doc = docs[0] if docs and isinstance(docs[0], dict) else {}
+    if not ({"trigger", "pr", "stages", "jobs", "pool"} & set(doc)):
+        return None  # a template: credited through the pipelines that include it
+    trigger, pr = doc.get("trigger", "default"), doc.get("pr")
+    on = []
+    if trigger != "none":
+        on.append("push")
+    if pr not in (None, "none"):
+        on.append("pull requests")
+    return ", ".join(on) or None
+
+
+def _outer(repo: Repo, rel: str) -> bool:
+    """A CI file of the enclosing monorepo that runs this subfolder's checks."""
+    return rel.startswith("../") and repo.subfolder in repo.text(rel)
 
 
 def detect_ci(repo: Repo) -> list[str]:
     evidence = []
+    base = _project_dirs(repo)[0] if _project_dirs(repo) else ""
     for rel, doc in _github_workflows(repo):
         triggers = [
             t for t in _github_triggers(doc) if t in {"push", "pull_request", "merge_group"}
         ]
-        command = TEST_COMMAND.search(repo.text(rel))
+        command = _ci_command(repo, repo.text(rel), base)
         if triggers and command:
-            evidence.append(f"{rel}: on {', '.join(triggers)}; runs `{command.group(0)}`")
-    others = [*_gitlab_files(repo), *_azure_files(repo)]
+            evidence.append(f"{rel}: on {', '.join(triggers)}; runs {command}")
+    for rel in _azure_files(repo) + [f for f in repo.outer if "pipelines" in f]:
+        if rel.startswith("../") and not _outer(repo, rel):
+            continue
+        on = _azure_ci(repo, rel)
+        if not on:
+            continue
+        templates = _azure_templates(repo, rel)
+        for source in [rel, *templates]:
+            command = _ci_command(repo, repo.text(source), base)
+            if command:
+                through = f" (through {source})" if source != rel else ""
+                evidence.append(f"{rel}: on {on}; runs {command}{through}")
+                break
+    others = [*_gitlab_files(repo), *[f for f in repo.outer if "gitlab" in f and _outer(repo, f)]]
     others += [f for f in ("Jenkinsfile", ".circleci/config.yml", "bitbucket-pipelines.yml",
                            ".travis.yml", ".drone.yml") if repo.has(f)]  # fmt: skip
     for rel in others:
-        command = TEST_COMMAND.search(repo.text(rel))
+        command = _ci_command(repo, repo.text(rel), base)
         if command:
-            evidence.append(f"{rel}: runs `{command.group(0)}`")
+            evidence.append(f"{rel}: runs {command}")
     return evidence
 
 
@@ -444,6 +960,15 @@ def detect_iac(repo: Repo) -> list[str]:
         if "deploymentTemplate.json" in text and '"resources"' in text:
             evidence.append(f"{rel}: ARM template")
             break
+    for rel in repo.named("databricks.yml", "databricks.yaml"):
+        docs = repo.yaml_docs(rel)
+        doc = docs[0] if docs and isinstance(docs[0], dict) else {}
+        if isinstance(doc.get("bundle"), dict) and ({"resources", "include", "targets"} & set(doc)):
+            targets = doc.get("targets")
+            names = sorted(targets) if isinstance(targets, dict) else []
+            detail = f" (targets {', '.join(names)})" if names else ""
+            evidence.append(f"{rel}: Databricks asset bundle{detail}")
+            break
     for name, what in (
         ("Pulumi.yaml", "Pulumi"),
         ("cdk.json", "AWS CDK"),
@@ -462,10 +987,59 @@ SERVING_IMPORT = re.compile(
 ROUTE = re.compile(r"""@\w+\.(post|get|route|api_route)\(\s*["'](/[^"']*)["']""")
 
 
+# A container image serves when it runs a server, not merely when it exists (a CI or
+# training image is a Dockerfile too).
+SERVER_COMMAND = re.compile(
+    r"^(CMD|ENTRYPOINT)\b.*\b(uvicorn|gunicorn|hypercorn|daphne|waitress-serve|granian|flask\W+run"
+    r"|fastapi\W+run|bentoml\W+serve|mlflow\W+models\W+serve|torchserve|tritonserver"
+    r"|tensorflow_model_server|serve\W+run|litserve|mlserver\W+start|seldon-core-microservice)\b",
+    re.M | re.I,
+)
+SERVING_IMAGE = re.compile(
+    r"^FROM\s+\S*(tensorflow/serving|pytorch/torchserve|tritonserver|seldonio/|bentoml/"
+    r"|kserve/|mlserver)\S*",
+    re.M | re.I,
+)
+# Managed endpoints: the cloud serves the model (Azure ML, SageMaker, Vertex AI, Databricks).
+ENDPOINT_PY = re.compile(
+    r"\b(ManagedOnlineEndpoint|ManagedOnlineDeployment|KubernetesOnlineEndpoint|AksWebservice"
+    r"|AciWebservice|\w+\.create_endpoint|aiplatform\.Endpoint(?:\.create)?"
+    r"|serving_endpoints\.create\w*|\.deploy(?=\([^)]*initial_instance_count))\("
+)
+ENDPOINT_YAML = re.compile(
+    r"(managedOnlineEndpoint|managedOnlineDeployment|kubernetesOnlineEndpoint)\.schema\.json"
+    r"|^\s*model_serving_endpoints:|Type:\s*['\"]?AWS::SageMaker::Endpoint\b"
+    r"|\baz\s+ml\s+(online-endpoint\s+create|online-deployment\s+create|model\s+deploy)\b",
+    re.M,
+)
+ENDPOINT_TF = re.compile(
+    r'resource\s+"(aws_sagemaker_endpoint|google_vertex_ai_endpoint|azurerm_machine_learning_\w*'
+    r'online\w*|databricks_model_serving)"'
+)
+
+
+def _managed_endpoint(repo: Repo) -> list[str]:
+    for rel in repo.glob("*.yml", "*.yaml"):
+        found = _first_line(repo.text(rel)[:200_000], ENDPOINT_YAML)
+        if found:
+            return [f"{rel}: managed endpoint ({_short(found[1], 50)})"]
+    for rel in repo.python_files():
+        if _is_test(rel):
+            continue
+        found = ENDPOINT_PY.search(repo.text(rel))
+        if found:
+            return [f"{rel}: managed endpoint ({found.group(1)})"]
+    for rel in repo.glob("*.tf"):
+        found = ENDPOINT_TF.search(repo.text(rel))
+        if found:
+            return [f"{rel}: managed endpoint ({found.group(1)})"]
+    return []
+
+
 def detect_serving(repo: Repo) -> list[str]:
     evidence = []
     for rel in repo.python_files():
-        if "/tests/" in f"/{rel}" or rel.rsplit("/", 1)[-1].startswith("test_"):
+        if _is_test(rel):
             continue
         text = repo.text(rel)
         framework = SERVING_IMPORT.search(text)
@@ -476,10 +1050,16 @@ def detect_serving(repo: Repo) -> list[str]:
             shown = ", ".join(routes[:4]) if routes else "a service"
             evidence.append(f"{rel}: {framework.group(2)} API ({shown})")
             break
-    for rel in repo.named("Dockerfile", "Containerfile"):
-        if re.search(r"uvicorn|gunicorn|flask|bentoml|serve|CMD|ENTRYPOINT", repo.text(rel)):
-            evidence.append(f"{rel}: container image of the service")
+    for rel in repo.glob("*Dockerfile", "*Containerfile", "*.Dockerfile", "*.dockerfile"):
+        text = repo.text(rel)
+        server = SERVER_COMMAND.search(text) or SERVING_IMAGE.search(text)
+        runs = re.search(r"^(CMD|ENTRYPOINT)\s+\S", text, re.M)
+        exposed = re.search(r"^EXPOSE\s+(\d+)", text, re.M)
+        if server or (exposed and runs and "jupyter" not in text.lower()):
+            shown = server.group(0) if server else f"EXPOSE {exposed.group(1)}; {runs.group(0)}…"
+            evidence.append(f"{rel}: container image of a server ({_short(shown, 50)})")
             break
+    evidence += _managed_endpoint(repo)
     for rel in repo.glob("*.yaml", "*.yml"):
         if re.search(r"^kind:\s*(InferenceService|SeldonDeployment)\b", repo.text(rel), re.M):
             evidence.append(f"{rel}: model server manifest")
@@ -586,12 +1166,20 @@ def detect_versioning(repo: Repo) -> list[str]:
             evidence.append(f".gitattributes: Git LFS for {', '.join(data[:3])}")
     registry = re.compile(  # called or passed, not merely named
         r"\b(mlflow\.register_model\(|registered_model_name\s*=|create_model_version\("
-        r"|wandb\.Artifact\(|lakefs\w*\.\w+\(|use_artifact\()"
+        r"|wandb\.Artifact\(|lakefs\w*\.\w+\(|use_artifact\("
+        r"|Model\.register\(|\w+\.register_model\(|models\.create_or_update\("
+        r"|create_model_package\(|set_registered_model_alias\(|transition_model_version_stage\()"
     )
     for rel in repo.python_files():
+        if _is_test(rel):
+            continue
         found = registry.search(repo.text(rel))
         if found:
             evidence.append(f"{rel}: model/data registry ({found.group(1).rstrip('(= ')})")
+            break
+    for rel in repo.glob("*.yml", "*.yaml"):
+        if re.search(r"^\s*registered_models:", repo.text(rel), re.M):
+            evidence.append(f"{rel}: registered model declared in a Databricks bundle")
             break
     return evidence
 
@@ -683,6 +1271,7 @@ class Finding:
 class Result:
     path: Path
     findings: list[Finding]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def level(self) -> int:
@@ -729,14 +1318,29 @@ class Result:
                 for f in self.next_steps()
             ],
             "scale": [{"level": n, "name": LEVELS[n], "meaning": LEVEL_MEANING[n]} for n in LEVELS],
+            "headline": self.headline(),
+            "notes": self.notes,
         }
 
-    def render(self) -> str:
-        lines = [
-            f"MLOps maturity of {self.path}",
-            f"level {self.level} of {MAX_LEVEL}: {LEVELS[self.level]} "
-            f"({LEVEL_MEANING[self.level]})",
+    def headline(self) -> str:
+        """The level and what it means. Level 0's meaning ("nothing is checked automatically")
+        would contradict practices that are in place (a ticked CI): then it says what level 1
+        needs and what is already there. Higher levels' meanings state what is present."""
+        text = f"level {self.level} of {MAX_LEVEL}: {LEVELS[self.level]}"
+        present = [f.practice.title for f in self.findings if f.present]
+        if self.level > 0 or not present:
+            return f"{text} ({LEVEL_MEANING[self.level]})"
+        missing = [
+            f.practice.title
+            for f in self.findings
+            if f.practice.required and f.practice.level == 1 and not f.present
         ]
+        return (
+            f"{text} (level 1 needs: {', '.join(missing)}; already in place: {', '.join(present)})"
+        )
+
+    def render(self) -> str:
+        lines = [f"MLOps maturity of {self.path}", self.headline()]
         for level in range(1, MAX_LEVEL + 1):
             lines += ["", f"level {level}: {LEVELS[level]}"]
             for f in (f for f in self.findings if f.practice.level == level):
@@ -755,13 +1359,20 @@ class Result:
             for number, f in enumerate(steps, 1):
                 lines.append(f"  {number}. {f.practice.title}: {f.practice.advice}")
                 lines.append(f"     why: {f.practice.why}")
+        if self.notes:
+            lines += ["", "notes (the level may be missing evidence from these):"]
+            lines += [f"  - {note}" for note in self.notes]
         return "\n".join(lines)
 
 
 def check(path: Path) -> Result:
     """Assess the repository at `path`. Raises CheckError when it cannot be read."""
-    repo = Repo(path)
-    return Result(repo.root, [Finding(p, p.detect(repo)) for p in PRACTICES])
+    return assess(Repo(path))
+
+
+def assess(repo: Repo) -> Result:
+    findings = [Finding(p, p.detect(repo)) for p in PRACTICES]
+    return Result(repo.root, findings, repo.notes)
 
 
 def scale_markdown() -> str:

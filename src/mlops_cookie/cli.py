@@ -41,14 +41,10 @@ def errors_as_messages() -> Iterator[None]:
         yield
     except MlopsCookieError as error:
         fail("\n".join(error.lines()))
-    except KeyboardInterrupt:
-        click.echo("aborted", err=True)
+    except KeyboardInterrupt as error:  # workshop.Interrupted says what was kept
+        click.echo(f"aborted: {error}" if str(error) else "aborted", err=True)
         raise SystemExit(130) from None
     except Exception as error:
-        from mlops_cookie.check import CheckError  # until it derives from MlopsCookieError
-
-        if isinstance(error, CheckError):
-            fail(one_line(error))
         message = copier_message(error)
         if message is None:
             raise

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -49,6 +51,13 @@ MODULES = (
     ("monitoring", "Monitoring and drift"),
     ("loadtest", "Load testing and autoscaling"),
 )
+
+
+STAGING_PREFIX = ".mlops-cookie-staging-"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the renders stopped; what was finished is complete, the rest was not written."""
 
 
 class RosterError(UserError):
@@ -104,22 +113,25 @@ def read_roster(path: Path, prefix: str = "mlops") -> list[Attendee]:
         ) from None
     except OSError as error:
         raise UserError(f"cannot read roster {path}: {error.strerror}") from None
-    rows = list(csv.reader(text.splitlines()))
-    header_index = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    try:
+        rows = _csv_rows(text)
+    except _StretchedRow as error:
+        raise UserError(f"{path}:{error}") from None
+    header_index = next((i for i, (_, row) in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_index is None:
         raise UserError(f"roster {path} is empty: expected a header line 'name,handle,email'")
-    header = [c.strip().lower() for c in rows[header_index]]
+    header_line, header_row = rows[header_index]
+    header = [c.strip().lower() for c in header_row]
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
         raise UserError(
-            f"{path}:{header_index + 1}: the header must name the columns name and handle "
+            f"{path}:{header_line}: the header must name the columns name and handle "
             f"(email optional), e.g. 'name,handle,email'; missing: {', '.join(missing)}"
         )
     problems: list[str] = []
     attendees: list[Attendee] = []
     seen: dict[str, int] = {}
-    for index in range(header_index + 1, len(rows)):
-        number, row = index + 1, rows[index]
+    for number, row in rows[header_index + 1 :]:
         if not any(c.strip() for c in row):
             continue
         where = f"{path}:{number}"
@@ -168,6 +180,37 @@ def read_roster(path: Path, prefix: str = "mlops") -> list[Attendee]:
     if not attendees:
         raise UserError(f"roster {path} has a header but no attendees")
     return attendees
+
+
+class _StretchedRow(Exception):
+    """A row that runs over several lines: "LINE: what is wrong"."""
+
+
+def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """The roster's rows with the line each starts on. A row the parser had to stretch over
+    several lines (an unbalanced quote swallows the next attendees) is refused: no name or
+    handle spans lines, so it is always a typo."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:  # e.g. an open quote swallowing more than the field limit
+            raise _StretchedRow(
+                f"{start}: the row starting here is not valid CSV ({error}): an unbalanced "
+                'quote (")? close it, or double it ("") inside a quoted name'
+            ) from None
+        if reader.line_num > start:
+            raise _StretchedRow(
+                f'{start}: an unbalanced quote (") makes this row run over lines '
+                f"{start}-{reader.line_num}, merging attendees: close the quote, or double it "
+                '("") inside a quoted name'
+            )
+        rows.append((start, row))
+        start = reader.line_num + 1
 
 
 # --------------------------------------------------------------------------- answers
@@ -298,18 +341,72 @@ def _git_commit(project: Path, name: str, email: str, message: str) -> None:
 
 
 def _render_job(job: dict[str, Any]) -> tuple[int, float, str | None]:
+    """Render into the staging folder, commit, then move into place: an attendee's folder
+    appears in OUT only complete and committed (a rename on the same file system is atomic)."""
     start = time.perf_counter()
     dst = Path(job["dst"])
+    _CURRENT["dst"] = str(dst)
     try:
         copy_one(job["src"], job["ref"], dst, job["data"], job["fast"])
         if job["git"]:
             _git_commit(
                 dst, job["data"]["author_name"], job["data"]["author_email"], job["message"]
             )
+        dst.rename(job["final"])
     except Exception as error:  # reported per attendee by the caller
         shutil.rmtree(dst, ignore_errors=True)
         return job["index"], time.perf_counter() - start, f"{type(error).__name__}: {error}"
+    except BaseException:  # Ctrl-C in this process: leave nothing behind
+        shutil.rmtree(dst, ignore_errors=True)
+        raise
+    finally:
+        _CURRENT.clear()
     return job["index"], time.perf_counter() - start, None
+
+
+_CURRENT: dict[str, str] = {}  # the folder a worker is rendering
+
+
+def _worker_signals() -> None:
+    """In a pool worker, Ctrl-C (the terminal signals the whole process group) or the
+    parent's SIGTERM removes the half-rendered folder and ends the process at once. Not an
+    exception: the executor's worker loop would catch it and take the next attendee."""
+
+    def stop(signum: int, frame: Any) -> None:
+        if "dst" in _CURRENT:
+            shutil.rmtree(_CURRENT["dst"], ignore_errors=True)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def incomplete(repo: Path, git: bool) -> str | None:
+    """Why an existing attendee folder is not a finished repository (an interrupted run of an
+    older mlops-cookie left such folders), else None."""
+    if not (repo / ".copier-answers.yml").is_file():
+        return "no .copier-answers.yml"
+    if git or (repo / ".git").exists():
+        head = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True
+        )
+        if not (repo / ".git").exists() or head.returncode != 0:
+            return "no git commit"
+    return None
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Staging folders of runs that were killed (not interrupted: those clean up)."""
+    for folder in out.glob(STAGING_PREFIX + "*"):
+        pid = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            continue
 
 
 @dataclass
@@ -394,6 +491,16 @@ def run(
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} exists and is not a folder")
     existing = [a for a in attendees if (out / a.slug).exists()]
+    if existing and skip_existing:
+        broken = [(a, incomplete(out / a.slug, git)) for a in existing]
+        broken = [(a, why) for a, why in broken if why]
+        if broken:
+            a, why = broken[0]
+            more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+            raise UserError(
+                f"{out / a.slug} is not a finished repository ({why}){more}: left by an "
+                "interrupted run? remove it, then run again with --skip-existing"
+            )
     if existing and not skip_existing:
         names = ", ".join(a.slug for a in existing[:5]) + (" ..." if len(existing) > 5 else "")
         raise UserError(
@@ -416,13 +523,17 @@ def run(
         if fast:  # this process and the pool's (forked) ones reuse this clone
             _STATE.update(key=(template, vcs_ref), template=cloned, env=None)
         out.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(out)
+        # Renders go to a folder beside the targets (same file system: moving is atomic).
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
         message = f"Workshop repository from mlops-cookie {version}".strip()
         work = [
             {
                 "index": i,
                 "src": template,
                 "ref": vcs_ref,
-                "dst": str(out / a.slug),
+                "dst": str(staging / a.slug),
+                "final": str(out / a.slug),
                 "data": a.answers(title, shared),
                 "fast": fast,
                 "git": git,
@@ -431,10 +542,19 @@ def run(
             for i, a in enumerate(todo)
         ]
         workers = 1 if len(work) < 4 else max(1, min(jobs or os.cpu_count() or 1, len(work)))
+        done: list[int] = []
         try:
-            errors = _render_all(work, workers, finished)
+            errors = _render_all(work, workers, finished, done)
+        except KeyboardInterrupt:
+            # Counted on disk: a worker may have moved a finished one in as the signal came.
+            made = sum(Path(job["final"]).is_dir() for job in work)
+            raise Interrupted(
+                f"stopped after {made} of {len(work)} repositories; each of those is "
+                f"complete, the others were not written: run again with --skip-existing"
+            ) from None
         finally:
             _STATE.clear()
+            shutil.rmtree(staging, ignore_errors=True)
     failed = [(todo[i], error) for i, error in sorted(errors.items())]
     failed_slugs = {a.slug for a, _ in failed}
     result = WorkshopResult(
@@ -454,26 +574,47 @@ def run(
 
 
 def _render_all(
-    work: list[dict[str, Any]], workers: int, finished: Callable[[int, int], None]
+    work: list[dict[str, Any]],
+    workers: int,
+    finished: Callable[[int, int], None],
+    done: list[int],
 ) -> dict[int, str]:
-    """Render every job, in this process or in a pool; return the errors by job index."""
+    """Render every job, in this process or in a pool; return the errors by job index and
+    append each finished job's index to `done`. Ctrl-C stops the pool's workers at once and
+    raises KeyboardInterrupt."""
     errors: dict[int, str] = {}
+
+    def record(index: int, error: str | None) -> None:
+        if error:
+            errors[index] = error
+        else:
+            done.append(index)
+        finished(len(done) + len(errors), index)
+
     if workers == 1:
-        for done, job in enumerate(work, 1):
+        for job in work:
             index, _, error = _render_job(job)
-            if error:
-                errors[index] = error
-            finished(done, index)
+            record(index, error)
         return errors
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_render_job, job) for job in work]
-        for done, future in enumerate(as_completed(futures), 1):
+    # An executor, not multiprocessing.Pool: a worker that dies (killed for memory, say)
+    # breaks the run with an error instead of hanging it.
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
+    try:
+        for future in as_completed([pool.submit(_render_job, job) for job in work]):
             index, _, error = future.result()
-            if error:
-                errors[index] = error
-            finished(done, index)
+            record(index, error)
+    except BaseException:
+        # Not the executor's own shutdown, which waits for every queued render: stop now.
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()  # SIGTERM: the worker removes its half-rendered folder
+        for process in processes:
+            process.join(timeout=60)
+        raise
+    pool.shutdown()
     return errors
 
 
