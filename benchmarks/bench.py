@@ -189,8 +189,10 @@ def side_by_side(
     figures = [
         Figure(name, 1.0 if name != REFERENCE else None, times[name], peaks[name]) for name in names
     ]
-    for figure in figures:
-        figure.note = f"CPU {statistics.median(cpu[figure.name]):.2f} s"
+    for n, figure in enumerate(figures):
+        out = work / f"side-0-{n}"  # what this command rendered in the first round
+        files = sum(1 for path in out.rglob("*") if path.is_file() and ".git" not in path.parts)
+        figure.note = f"CPU {statistics.median(cpu[figure.name]):.2f} s; {files} files"
     ratios = {}
     if reference is not None:
         for kind, seconds in (("wall", times), ("cpu", cpu)):
