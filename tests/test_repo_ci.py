@@ -133,7 +133,7 @@ def test_least_privilege_no_persisted_credentials_and_bounded_jobs() -> None:
 def test_suite_job_runs_make_test_on_every_supported_python() -> None:
     job = workflow()["jobs"]["test"]
     assert job["strategy"]["matrix"]["python-version"] == choices("python_version")
-    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test"]
+    assert [s["run"] for s in job["steps"] if "run" in s][-1] == "make test"
     # and .ci/run, the offline gate, runs the same command
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
 
