@@ -181,6 +181,21 @@ def test_network_job_finds_its_files_in_the_rendered_variant(rendered, answers) 
         assert sorted(p.name for p in (bicep / "envs").glob("*.bicepparam"))
 
 
+@pytest.mark.parametrize("cloud", sorted(PROVIDER_OF_CLOUD))
+def test_tflint_config_parses_and_pins_its_ruleset(cloud: str) -> None:
+    import hcl2
+
+    with (GITHUB / "tflint" / f"{cloud}.hcl").open() as handle:
+        config = hcl2.load(handle)
+    plugins = {name.strip('"'): body for block in config["plugin"] for name, body in block.items()}
+    provider = PROVIDER_OF_CLOUD[cloud]
+    assert set(plugins) == {"terraform", provider}
+    assert all(body["enabled"] is True for body in plugins.values())
+    ruleset = plugins[provider]
+    assert re.fullmatch(r'"\d+\.\d+\.\d+"', ruleset["version"])  # pinned, not "latest"
+    assert ruleset["source"] == f'"github.com/terraform-linters/tflint-ruleset-{provider}"'
+
+
 # --------------------------------------------------------------------------- pre-commit, for real
 
 
