@@ -120,7 +120,12 @@ def prepare_reference(location: str | None, work: Path) -> tuple[Path | None, st
         return None, "no reference given: make bench REFERENCE=<checkout or repository URL>"
     if not (BIN / "ccds").exists():
         return None, "ccds is not installed: `uv pip install --group bench` (make bench does it)"
-    tag = f"v{metadata.version('cookiecutter-data-science')}"
+    return checkout_reference(location, work, f"v{metadata.version('cookiecutter-data-science')}")
+
+
+def checkout_reference(location: str, work: Path, tag: str) -> tuple[Path | None, str]:
+    """prepare_reference's checkout: a work tree as it is; a git directory or URL cloned at
+    `tag` (else its default branch) into `work`."""
     source = Path(location).expanduser()
     if not is_url(location):
         if (source / "ccds.json").is_file():

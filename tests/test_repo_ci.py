@@ -1,5 +1,6 @@
 """The template repository's own engineering: its GitHub Actions workflow, dependabot config and
-pre-commit hooks (not the generated project's, which tests/test_ci_cd.py covers).
+pre-commit hooks (not the generated project's, which tests/test_ci_cd.py covers), and where
+`make bench` takes its reference template from.
 
 The workflow cannot run here (it needs GitHub and the network), so it is held to the validators
 that can: actionlint, zizmor --offline, the workflow/dependabot JSON schemas and yamllint. Its
@@ -10,6 +11,7 @@ change that would break that job fails here first. The pre-commit hooks run for 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops_cookie.devtools import snapshot_template
+from mlops_cookie.devtools import git, snapshot_template
 from mlops_cookie.questions import REPO_ROOT, load
 
 BIN = Path(sys.executable).parent
@@ -194,6 +196,83 @@ def test_tflint_config_parses_and_pins_its_ruleset(cloud: str) -> None:
     ruleset = plugins[provider]
     assert re.fullmatch(r'"\d+\.\d+\.\d+"', ruleset["version"])  # pinned, not "latest"
     assert ruleset["source"] == f'"github.com/terraform-linters/tflint-ruleset-{provider}"'
+
+
+# --------------------------------------------------------------------------- make bench's reference
+
+
+def bench_module():
+    """benchmarks/bench.py, a script rather than a package module, loaded once."""
+    if "bench" not in sys.modules:
+        path = REPO_ROOT / "benchmarks" / "bench.py"
+        spec = importlib.util.spec_from_file_location("bench", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = module  # its dataclass looks itself up there
+        spec.loader.exec_module(module)
+    return sys.modules["bench"]
+
+
+@pytest.fixture
+def reference_mirror(tmp_path: Path) -> Path:
+    """A bare git directory like a mirror of cookiecutter-data-science: a tagged release, then a
+    newer commit on the default branch."""
+    work = tmp_path / "work-tree"
+    work.mkdir()
+    git("init", "-q", "-b", "main", cwd=work)
+    (work / "ccds.json").write_text('{"release": "v9.9.9"}\n')
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "release", cwd=work)
+    git("tag", "v9.9.9", cwd=work)
+    (work / "ccds.json").write_text('{"release": "unreleased"}\n')
+    git("commit", "-q", "-am", "later", cwd=work)
+    bare = tmp_path / "mirror.git"
+    git("clone", "-q", "--bare", str(work), str(bare), cwd=tmp_path)
+    return bare
+
+
+def test_bench_reference_from_a_bare_mirror_at_the_installed_release(reference_mirror, tmp_path):
+    found, label = bench_module().checkout_reference(str(reference_mirror), tmp_path, "v9.9.9")
+    assert found is not None, label
+    assert json.loads((found / "ccds.json").read_text()) == {"release": "v9.9.9"}
+    assert label == f"v9.9.9 of {reference_mirror}"
+    assert found.is_relative_to(tmp_path)  # a throwaway clone, never inside this repository
+
+
+def test_bench_reference_without_the_release_tag_uses_the_default_branch(
+    reference_mirror, tmp_path
+):
+    found, label = bench_module().checkout_reference(str(reference_mirror), tmp_path, "v1.0.0")
+    assert found is not None, label
+    assert json.loads((found / "ccds.json").read_text()) == {"release": "unreleased"}
+    assert "default branch" in label
+
+
+def test_bench_reference_work_tree_is_used_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "ccds.json").write_text("{}\n")
+    found, _ = bench_module().checkout_reference(str(tmp_path), tmp_path / "work", "v1.0.0")
+    assert found == tmp_path
+
+
+def test_bench_reference_that_is_not_one_says_why_in_one_line(tmp_path: Path) -> None:
+    bench = bench_module()
+    missing = tmp_path / "nowhere"
+    found, reason = bench.checkout_reference(str(missing), tmp_path, "v1.0.0")
+    assert found is None
+    assert str(missing) in reason
+    assert "neither a checkout nor a git directory" in reason
+    other = tmp_path / "other"
+    other.mkdir()
+    git("init", "-q", "-b", "main", cwd=other)
+    (other / "README.md").write_text("not the reference\n")
+    git("add", "-A", cwd=other)
+    git("commit", "-q", "-m", "x", cwd=other)
+    found, reason = bench.checkout_reference(str(other), tmp_path / "work", "v1.0.0")
+    assert found is None
+    assert "not cookiecutter-data-science" in reason
+    assert "\n" not in reason
+    found, reason = bench.prepare_reference(None, tmp_path)
+    assert found is None
+    assert "REFERENCE=" in reason
 
 
 # --------------------------------------------------------------------------- pre-commit, for real
