@@ -6,6 +6,13 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 DEMO := build/demo
 PYTEST_ARGS ?= -n auto --dist loadgroup
+# `make bench`'s reference template, cookiecutter-data-science: a local checkout (work tree or
+# bare git dir) if this machine has one, else its repository (needs the network), e.g.
+# `make bench REFERENCE=~/src/cookiecutter-data-science`. BENCH_ARGS: e.g. --renders-only --runs 5
+CCDS_MIRROR := /work/.mirror/drivendataorg+cookiecutter-data-science/repo
+CCDS_REPOSITORY := https://github.com/drivendataorg/cookiecutter-data-science
+REFERENCE ?= $(if $(wildcard $(CCDS_MIRROR)),$(CCDS_MIRROR),$(CCDS_REPOSITORY))
+BENCH_ARGS ?=
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,8 +44,12 @@ test-quick: $(VENV)/.installed ## the fast subset: renders, parity, bad input (n
 derive: $(VENV)/.installed ## rewrite cookiecutter.json and cookiecutter's hooks (copier.yml, hooks/), docs/options.md and the maturity tables
 	$(BIN)/python -m mlops_cookie.derive
 
-bench: $(VENV)/.installed ## run the benchmarks (render time, generate -> green)
-	$(BIN)/python benchmarks/bench.py
+bench: $(VENV)/.installed ## benchmarks: renders side by side with cookiecutter-data-science (REFERENCE=), generate -> green, update, workshop
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --group bench
+	$(BIN)/python benchmarks/bench.py --reference "$(REFERENCE)" $(BENCH_ARGS)
+
+profile: $(VENV)/.installed ## cProfile of copier/cookiecutter renders and `mlops-cookie new`: the template's own top costs
+	$(BIN)/python benchmarks/profile_render.py
 
 bench-workshop: $(VENV)/.installed ## benchmark `mlops-cookie workshop` with a 100-attendee roster (goal <= 60 s)
 	$(BIN)/python benchmarks/bench_workshop.py
@@ -53,4 +64,4 @@ docs: $(VENV)/.installed ## build the template's documentation site into build/s
 clean: ## remove the venv, build output and caches
 	rm -rf $(VENV) $(VENV)-checkov build .pytest_cache
 
-.PHONY: help install demo test test-quick derive bench bench-workshop bench-serving docs clean
+.PHONY: help install demo test test-quick derive bench profile bench-workshop bench-serving docs clean

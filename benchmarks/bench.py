@@ -1,16 +1,20 @@
 """Benchmarks of the template: render time per engine and generate -> green.
 
 Goals (reported, never asserted in tests):
-- render with default answers: median <= 1 s per engine, and no slower than the reference
-  template, cookiecutter-data-science (`ccds --no-input`);
+- render with default answers: median <= 1 s per engine; measured side by side with the
+  reference template, cookiecutter-data-science (`ccds --no-input`, from a checkout given with
+  --reference), alternately in one run: cookiecutter <= 1.0x and copier <= 1.5x its time;
 - generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores;
 - the generated project's own test suite: <= 15 s;
 - one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s;
 - `mlops-cookie workshop` for 100 attendees: <= 60 s.
 The generated API under load has its own script, bench_serving.py (it starts a server).
 
-Usage: python benchmarks/bench.py [--runs N] [--green-runs N] [--json PATH]
-Prints a table (median, min-max spread, peak RSS) and writes the figures as JSON.
+Usage: python benchmarks/bench.py [--reference CHECKOUT-OR-URL] [--renders-only] [--runs N]
+                                  [--green-runs N] [--json PATH]
+Prints a table (median, min-max spread, peak RSS), the ratios to the reference, and writes the
+figures as JSON. `make bench` passes REFERENCE (see the Makefile) and installs ccds (the
+pyproject.toml group `bench`).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 
 from mlops_cookie import __version__
-from mlops_cookie.devtools import git, release_next, snapshot_template
+from mlops_cookie.devtools import CURRENT_TAG, git, release_next, snapshot_template
 
 BIN = Path(sys.executable).parent
 ANSWERS = {"project_name": "Bench"}
@@ -53,9 +58,10 @@ class Figure:
         goal = f"<= {self.goal_s:g} s" if self.goal_s else ""
         met = "" if not self.goal_s else ("met" if self.median <= self.goal_s else "MISSED")
         spread = f"{min(self.runs):.2f}-{max(self.runs):.2f}"
+        remarks = "; ".join(filter(None, [f"{goal} {met}".strip(), self.note]))
         return (
             f"| {self.name} | {self.median:.2f} | {spread} | {len(self.runs)} "
-            f"| {self.peak_rss_mb:.0f} | {goal} {met} |"
+            f"| {self.peak_rss_mb:.0f} | {remarks} |"
         )
 
 
@@ -64,8 +70,9 @@ def env() -> dict[str, str]:
     return {**base, "PATH": f"{BIN}{os.pathsep}{base['PATH']}", "UV_PYTHON_DOWNLOADS": "never"}
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command and its children."""
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one command and its
+    children. CPU time is the steadier figure on a shared, busy machine."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -75,7 +82,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def measure(name: str, goal: float | None, runs: int, make_cmd, cwd: Path, before=None) -> Figure:
@@ -84,50 +91,120 @@ def measure(name: str, goal: float | None, runs: int, make_cmd, cwd: Path, befor
         if before:
             before(i)
         cmd, workdir = make_cmd(i)
-        elapsed, peak = timed(cmd, workdir or cwd)
+        elapsed, peak, _ = timed(cmd, workdir or cwd)
         times.append(elapsed)
         peaks.append(peak)
     return Figure(name, goal, times, max(peaks))
 
 
-REFERENCE = "render: cookiecutter-data-science (reference)"
+# ------------------------------------------------------------------ the reference, side by side
+REFERENCE = "render: cookiecutter-data-science (`ccds --no-input`)"
+COPIER = "render: copier (ours)"
+COOKIECUTTER = "render: cookiecutter (ours)"
+# ours / the reference's median render time (issue 11): goals, reported, never asserted
+RATIO_GOALS = {COOKIECUTTER: 1.0, COPIER: 1.5}
 
 
-def reference_ccds(work: Path, runs: int) -> Figure:
-    """cookiecutter-data-science from PyPI, rendered with defaults, in its own venv.
+def is_url(location: str) -> bool:
+    return "://" in location or location.startswith("git@")
 
-    Its `ccds` command downloads its template from GitHub at run time (the PyPI package ships
-    none), so where GitHub is unreachable the row says why instead of a time.
+
+def prepare_reference(location: str | None, work: Path) -> tuple[Path | None, str]:
+    """A folder ccds renders from, and what it is; or None and why there is none.
+
+    `location` is a checkout of cookiecutter-data-science (a work tree, or a bare git directory
+    such as a mirror), or its repository URL. Git sources are checked out at the tag of the
+    installed ccds (its own default), into `work`: nothing of the reference lands in this repo.
     """
-    venv = work / "ccds-venv"
-    uv = str(BIN / "uv")
-    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env())
-    install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
-    installed = subprocess.run(
-        [*install, "cookiecutter-data-science"], capture_output=True, text=True, env=env()
-    )
-    if installed.returncode != 0:
-        return Figure(REFERENCE, None, [], 0, "not installable here")
-    ccds = str(venv / "bin" / "ccds")
-    probe = subprocess.run(
-        [ccds, "--no-input", "-o", str(work / "ccds-probe")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env(),
-    )
-    if probe.returncode != 0:
-        reason = (probe.stderr.strip().splitlines() or ["failed"])[-1][:90]
-        if "git" in probe.stderr and "clone" in probe.stderr:
-            reason = "ccds clones its template from GitHub at run time; GitHub is unreachable"
-        return Figure(REFERENCE, None, [], 0, f"unavailable here: {reason}")
-    return measure(
-        REFERENCE,
-        None,
-        runs,
-        lambda i: ([ccds, "--no-input", "-o", str(work / f"ccds-{i}")], None),
-        work,
-    )
+    if not location:
+        return None, "no reference given: make bench REFERENCE=<checkout or repository URL>"
+    if not (BIN / "ccds").exists():
+        return None, "ccds is not installed: `uv pip install --group bench` (make bench does it)"
+    return checkout_reference(location, work, f"v{metadata.version('cookiecutter-data-science')}")
+
+
+def checkout_reference(location: str, work: Path, tag: str) -> tuple[Path | None, str]:
+    """prepare_reference's checkout: a work tree as it is; a git directory or URL cloned at
+    `tag` (else its default branch) into `work`."""
+    source = Path(location).expanduser()
+    if not is_url(location):
+        if (source / "ccds.json").is_file():
+            return source, f"the work tree {source}"
+        bare = (source / "HEAD").is_file() and (source / "objects").is_dir()
+        if not (bare or (source / ".git").exists()):
+            return None, f"unavailable: {location} is neither a checkout nor a git directory"
+    dest = work / "reference"
+    clone = ["git", "clone", "-q", "--depth", "1", "--branch", tag, location, str(dest)]
+    if subprocess.run(clone, capture_output=True, timeout=300).returncode != 0:
+        # no tag of that release there (or no network): the default branch
+        shutil.rmtree(dest, ignore_errors=True)
+        clone = ["git", "clone", "-q", "--depth", "1", location, str(dest)]
+        done = subprocess.run(clone, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["git clone failed"])[-1][:100]
+            return None, f"unavailable: cannot clone {location}: {reason}"
+        tag = "its default branch"
+    if not (dest / "ccds.json").is_file():
+        return None, f"unavailable: {location} is not cookiecutter-data-science (no ccds.json)"
+    return dest, f"{tag} of {location}"
+
+
+def side_by_side(
+    work: Path, template: Path, reference: Path | None, runs: int
+) -> tuple[list[Figure], dict[str, float]]:
+    """The three renders timed alternately in one run (the order rotates every round, so
+    neither a warming cache nor a neighbour's load favours one), after one unmeasured warm-up
+    each. Returns the figures and each of ours as a ratio of the reference's median."""
+    data = [a for k, v in ANSWERS.items() for a in ("--data", f"{k}={v}")]
+    pairs = [f"{k}={v}" for k, v in ANSWERS.items()]
+    commands = {
+        COOKIECUTTER: lambda out: [
+            "cookiecutter",
+            "--no-input",
+            str(template),
+            "--directory",
+            "template",
+            "-o",
+            out,
+            *pairs,
+        ],
+        COPIER: lambda out: ["copier", "copy", "-q", "--defaults", *data, str(template), out],
+    }
+    if reference is not None:
+        commands[REFERENCE] = lambda out: [
+            str(BIN / "ccds"),
+            str(reference),
+            "--no-input",
+            "-o",
+            out,
+        ]
+    # the reference first in the first round: A B C, then B C A, C A B, ...
+    names = sorted(commands, key=lambda name: name != REFERENCE)
+    for n, name in enumerate(names):
+        timed(commands[name](str(work / f"warm-{n}")), work)  # pyc files, file cache
+    times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    peaks: dict[str, float] = dict.fromkeys(names, 0.0)
+    for i in range(runs):
+        for n, name in enumerate(names[i % len(names) :] + names[: i % len(names)]):
+            elapsed, peak, seconds = timed(commands[name](str(work / f"side-{i}-{n}")), work)
+            times[name].append(elapsed)
+            cpu[name].append(seconds)
+            peaks[name] = max(peaks[name], peak)
+    figures = [
+        Figure(name, 1.0 if name != REFERENCE else None, times[name], peaks[name]) for name in names
+    ]
+    for n, figure in enumerate(figures):
+        out = work / f"side-0-{n}"  # what this command rendered in the first round
+        files = sum(1 for path in out.rglob("*") if path.is_file() and ".git" not in path.parts)
+        figure.note = f"CPU {statistics.median(cpu[figure.name]):.2f} s; {files} files"
+    ratios = {}
+    if reference is not None:
+        for kind, seconds in (("wall", times), ("cpu", cpu)):
+            base = statistics.median(seconds[REFERENCE])
+            for name in RATIO_GOALS:
+                ratios[f"{name} ({kind})"] = statistics.median(seconds[name]) / base
+    return figures, ratios
 
 
 def workshop_100(work: Path, template: Path, runs: int) -> Figure:
@@ -143,10 +220,10 @@ def workshop_100(work: Path, template: Path, runs: int) -> Figure:
 
 def update_one_release(work: Path, runs: int) -> Figure:
     """`python -m mlops_cookie.update` on a copier project across one (synthetic) release."""
-    releases = snapshot_template(work / "releases", tag="v0.1.0")
+    releases = snapshot_template(work / "releases")
     release_next(releases)
     project = work / "update-demo"
-    copy = ["copier", "copy", "-q", "--defaults", "--vcs-ref", "v0.1.0"]
+    copy = ["copier", "copy", "-q", "--defaults", "--vcs-ref", CURRENT_TAG]
     subprocess.run(
         [*copy, "--data", "project_name=Bench", str(releases), str(project)], check=True, env=env()
     )
@@ -158,7 +235,8 @@ def update_one_release(work: Path, runs: int) -> Figure:
         git("reset", "-q", "--hard", "HEAD", cwd=project)
         git("clean", "-fdq", cwd=project)
 
-    update = [sys.executable, "-m", "mlops_cookie.update", str(project)]
+    # --trust: the synthetic release carries migrations (commands)
+    update = [sys.executable, "-m", "mlops_cookie.update", str(project), "--trust"]
     return measure(
         "update across one release (copier)",
         3.0,
@@ -171,54 +249,28 @@ def update_one_release(work: Path, runs: int) -> Figure:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs per render benchmark")
+    parser.add_argument("--runs", type=int, default=7, help="rounds of the render comparison")
     parser.add_argument("--green-runs", type=int, default=3, help="runs of generate -> green")
+    parser.add_argument(
+        "--reference",
+        help="cookiecutter-data-science to compare with: a checkout (work tree or bare git "
+        "directory) or its repository URL; without it the reference row says why it is missing",
+    )
+    parser.add_argument(
+        "--renders-only", action="store_true", help="only the side-by-side render comparison"
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/latest.json"))
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mlops-cookie-bench-"))
     try:
         template = snapshot_template(work / "template")
-        data = [a for k, v in ANSWERS.items() for a in ("--data", f"{k}={v}")]
-        pairs = [f"{k}={v}" for k, v in ANSWERS.items()]
-
-        copier = ["copier", "copy", "-q", "--defaults", *data, str(template)]
-        cookiecutter = ["cookiecutter", "--no-input", str(template), "--directory", "template"]
-
-        def copier_cmd(i: int):
-            return [*copier, str(work / f"copier-{i}")], None
-
-        def cookiecutter_cmd(i: int):
-            return [*cookiecutter, "-o", str(work / f"cc-{i}"), *pairs], None
-
-        def green_cmd(i: int):
-            script = (
-                f"copier copy -q --defaults {' '.join(data)} {template} green-{i}"
-                f" && cd green-{i} && git init -q && make ci"
-            )
-            return ["bash", "-c", script], work
-
-        # warm the package cache once, so generate -> green measures a warm cache as specified
-        timed(green_cmd(99)[0], work)
-        figures = [
-            measure("render: copier", 1.0, args.runs, copier_cmd, work),
-            measure("render: cookiecutter", 1.0, args.runs, cookiecutter_cmd, work),
-            reference_ccds(work, args.runs),
-            measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work),
-        ]
-        # the generated project's own test suite, on the last green project (already installed)
-        last = work / f"green-{args.green_runs - 1}"
-        figures.append(
-            measure(
-                "generated test suite (make test)",
-                15.0,
-                args.runs // 2 or 1,
-                lambda i: (["make", "test"], last),
-                work,
-            )
-        )
-        figures.append(update_one_release(work, args.runs // 2 or 1))
-        figures.append(workshop_100(work, template, 1))
+        reference, source = prepare_reference(args.reference, work)
+        figures, ratios = side_by_side(work, template, reference, args.runs)
+        if reference is None:
+            figures.append(Figure(REFERENCE, None, [], 0, source))
+        if not args.renders_only:
+            figures += other_figures(work, template, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -227,20 +279,55 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- |")
     for figure in figures:
         print(figure.row())
-    reference = next((f for f in figures if "reference" in f.name and f.runs), None)
-    if reference:
-        for figure in figures[:2]:
-            print(f"\n{figure.name}: {figure.median / reference.median:.2f}x the reference")
+    print(f"\nreference: {source}")
+    for name, ratio in ratios.items():
+        goal = RATIO_GOALS[name.rsplit(" (", 1)[0]]
+        verdict = "met" if ratio <= goal else "MISSED"
+        print(f"{name}: {ratio:.2f}x the reference's (goal <= {goal:g}x: {verdict})")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "version": __version__,
         "python": platform.python_version(),
         "cores": os.cpu_count(),
+        "reference": source,
+        "ratios": ratios,
         "figures": [asdict(f) | {"median": f.median} for f in figures],
     }
     args.json.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"\nwrote {args.json}")
     return 0
+
+
+def other_figures(work: Path, template: Path, args: argparse.Namespace) -> list[Figure]:
+    """generate -> green, the generated test suite, one update, the workshop."""
+    data = " ".join(f"--data {k}={v}" for k, v in ANSWERS.items())
+
+    def green_cmd(i: int):
+        script = (
+            f"copier copy -q --defaults {data} {template} green-{i}"
+            f" && cd green-{i} && git init -q && make ci"
+        )
+        return ["bash", "-c", script], work
+
+    # warm the package cache once, so generate -> green measures a warm cache as specified
+    timed(green_cmd(99)[0], work)
+    figures = [
+        measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work)
+    ]
+    # the generated project's own test suite, on the last green project (already installed)
+    last = work / f"green-{args.green_runs - 1}"
+    figures.append(
+        measure(
+            "generated test suite (make test)",
+            15.0,
+            args.runs // 2 or 1,
+            lambda i: (["make", "test"], last),
+            work,
+        )
+    )
+    figures.append(update_one_release(work, args.runs // 2 or 1))
+    figures.append(workshop_100(work, template, 1))
+    return figures
 
 
 if __name__ == "__main__":
