@@ -158,7 +158,7 @@ def update_one_release(work: Path, runs: int) -> Figure:
         git("reset", "-q", "--hard", "HEAD", cwd=project)
         git("clean", "-fdq", cwd=project)
 
-    update = [sys.executable, "-m", "mlops_cookie.update", str(project)]
+    update = [sys.executable, "-m", "mlops_cookie.update", str(project), "--trust"]
     return measure(
         "update across one release (copier)",
         3.0,
