@@ -385,7 +385,7 @@ def test_adopt_takes_a_valid_slug_from_any_folder_name(
     releases, tmp_path, folder: str, slug: str
 ) -> None:
     repo = legacy_repo(tmp_path / folder, readme=False)
-    result = invoke("adopt", repo, "-t", releases, "--vcs-ref", "v0.1.0")
+    result = invoke("adopt", repo, "-t", releases, "--vcs-ref", CURRENT_TAG)
     assert result.exit_code == 0, result.output
     assert answers_of(repo)["project_slug"] == slug
 
@@ -397,12 +397,14 @@ def test_update_that_runs_migrations_needs_trust(releases, tmp_path) -> None:
     assert result.exit_code == 2
     assert "--trust" in one_error_line(result)
     assert git("status", "--porcelain", cwd=project) == ""
-    assert answers_of(project)["_commit"] == "v0.1.0"
+    assert answers_of(project)["_commit"] == CURRENT_TAG
 
 
 def test_update_with_a_malformed_answers_file_is_one_line(releases, tmp_path) -> None:
     project = generate_old("copier", releases, tmp_path)
-    (project / ".copier-answers.yml").write_text("_commit: v0.1.0\nproject_name: [unclosed\n")
+    (project / ".copier-answers.yml").write_text(
+        f"_commit: {CURRENT_TAG}\nproject_name: [unclosed\n"
+    )
     git("commit", "-q", "-am", "broken", cwd=project)
     result = invoke("update", project, "--trust")
     assert result.exit_code == 2

@@ -20,7 +20,13 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from mlops_cookie.devtools import GIT_IDENTITY, release_v020, snapshot_template
+from mlops_cookie.devtools import (
+    CURRENT_TAG,
+    GIT_IDENTITY,
+    NEXT_TAG,
+    release_next,
+    snapshot_template,
+)
 from mlops_cookie.questions import REPO_ROOT
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
@@ -58,16 +64,16 @@ def test_new_update_and_workshop_work_with_the_newest_copier(tmp_path: Path) -> 
                 "print(m.version('copier'), _copier.private_api_available())", env=env)  # fmt: skip
     assert probe.stdout.split() == [str(newest), "True"], probe.stderr
 
-    releases = snapshot_template(tmp_path / "releases", tag="v0.1.0")
-    release_v020(releases)
+    releases = snapshot_template(tmp_path / "releases")
+    release_next(releases)
     command = [python, "-m", "mlops_cookie.cli"]
     project = tmp_path / "demo"
     created = run(*command, "new", project, "--defaults", "--data", "project_name=Demo", "-t",
-                  releases, "--vcs-ref", "v0.1.0", env=env)  # fmt: skip
+                  releases, "--vcs-ref", CURRENT_TAG, env=env)  # fmt: skip
     assert created.returncode == 0, created.stderr
     updated = run(*command, "update", project, "--trust", env=env)
     assert updated.returncode == 0, updated.stdout + updated.stderr
-    assert "v0.1.0 -> v0.2.0" in updated.stdout
+    assert f"{CURRENT_TAG} -> {NEXT_TAG}" in updated.stdout
     assert (project / ".editorconfig").is_file()
 
     roster = tmp_path / "roster.csv"

@@ -580,3 +580,6 @@ def test_the_first_update_after_adopt_never_replaces_a_pre_existing_file(
     assert any(item.startswith("README.md ") for item in report.not_applied)
     assert (repo / UPDATE_DIR / "README.md").read_text().endswith("v0.1.2.\n")
     assert report.to_version == "v0.1.2"
+    # the delivery workflow adopt held back is not brought in behind the user's back
+    assert not (repo / ".github" / "workflows" / "cd.yml").exists()
+    assert (repo / ".github" / "workflows" / "ci.yml").is_file()

@@ -41,6 +41,7 @@ ADOPT_DIR = f"{STATE_DIR}/adopt"
 ADOPT_REPORT = f"{STATE_DIR}/adopt-report.md"
 # Workflows that deploy or retrain on the next push or on a schedule, once they exist.
 DELIVERY = re.compile(r"^(\.github/workflows|\.azure-pipelines)/(cd|retrain)\.ya?ml$")
+PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # an importable name (the template may refuse it)
 LICENCE_FILES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "COPYING", "COPYING.md")
 NOT_PACKAGES = {"tests", "test", "docs", "scripts", "notebooks", "data", "configs", "infra",
                 "build", "dist", "site", "examples"}  # fmt: skip
@@ -62,11 +63,13 @@ def detect(project: Path) -> Existing:
     found = Existing()
     src = project / "src"
     if src.is_dir() and not src.is_symlink():
-        found.src_packages = sorted(p.parent.name for p in src.glob("*/__init__.py"))
+        found.src_packages = sorted(
+            p.parent.name for p in src.glob("*/__init__.py") if PACKAGE.fullmatch(p.parent.name)
+        )
     found.flat_packages = sorted(
         p.parent.name
         for p in project.glob("*/__init__.py")
-        if p.parent.name not in NOT_PACKAGES and not p.parent.name.startswith(".")
+        if p.parent.name not in NOT_PACKAGES and PACKAGE.fullmatch(p.parent.name)
     )
     found.setup_files = [n for n in ("setup.py", "setup.cfg") if (project / n).is_file()]
     found.has_pyproject = (project / "pyproject.toml").is_file()
@@ -252,7 +255,12 @@ def adopt(project: Path, template: str, data: dict[str, Any], vcs_ref: str | Non
             run_copy(template, str(rendered), data=answers, vcs_ref=ref, defaults=True,
                      quiet=True)  # fmt: skip
         except ValueError as error:  # copier's validation error for an answer
-            raise UserError(one_line(error).split(": ", 1)[-1]) from None
+            message = one_line(error).split(": ", 1)[-1]
+            guessed = [k for k in ("package_name", "license") if k in answers and k not in data]
+            for name in guessed:
+                if f"{name} " in message:
+                    message += f" (taken from your repository: pass --data {name}=VALUE)"
+            raise UserError(message) from None
         hold.update(_delivery_files(rendered))
         if existing.flat_packages and not existing.src_packages and "package_name" not in data:
             for file in rendered.rglob("*"):

@@ -241,18 +241,59 @@ class TemplateClone:
 
     def render(self, ref: str, answers: dict[str, Any], dest: Path) -> dict[str, bytes] | None:
         """Relative path -> bytes of every file the template renders at `ref`; None if it can't."""
-        from copier import run_copy
+        return _collect(dest) if render_into(str(self.path), ref, answers, str(dest)) == 0 else None
 
-        try:
-            run_copy(str(self.path), str(dest), data=answers, vcs_ref=ref, defaults=True,
-                     quiet=True, skip_tasks=True, overwrite=True)  # fmt: skip
-        except Exception:  # an old release this copier cannot render: decide without it
-            return None
-        return {
-            p.relative_to(dest).as_posix(): p.read_bytes()
-            for p in dest.rglob("*")
-            if p.is_file() and p.name not in (COPIER_ANSWERS,)
-        }
+    def render_in_background(self, ref: str, answers: dict[str, Any], dest: Path) -> Background:
+        """The same render in another process, while the engine updates the project."""
+        return Background(self.path, ref, answers, dest)
+
+
+def render_into(template: str, ref: str, answers: dict[str, Any], dest: str) -> int:
+    from copier import run_copy
+
+    try:
+        run_copy(template, dest, data=answers, vcs_ref=ref, defaults=True, quiet=True,
+                 skip_tasks=True, overwrite=True)  # fmt: skip
+    except Exception:  # an old release this copier cannot render: decide without it
+        return 1
+    return 0
+
+
+def _collect(dest: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(dest).as_posix(): p.read_bytes()
+        for p in dest.rglob("*")
+        if p.is_file() and p.name != COPIER_ANSWERS
+    }
+
+
+class Background:
+    """A render in a child process (a fresh interpreter: no fork of this one's state)."""
+
+    CODE = (
+        "import json, sys; from mlops_cookie.update import render_into; "
+        "sys.exit(render_into(*json.loads(sys.argv[1])))"
+    )
+
+    def __init__(self, template: Path, ref: str, answers: dict[str, Any], dest: Path) -> None:
+        self.dest = dest
+        package_root = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        arguments = json.dumps([str(template), ref, answers, str(dest)], default=str)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.CODE, arguments],
+            env={**os.environ, "PYTHONPATH": path},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def result(self) -> dict[str, bytes] | None:
+        return _collect(self.dest) if self.process.wait() == 0 else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def migration_commands(
@@ -431,17 +472,23 @@ def update(
                 f"the update {old} -> {new_ref} runs the template's commands "
                 f"({'; '.join(commands)}): review them, then pass --trust (nothing was changed)"
             )
-        old_render = clone.render(commit or old, _answers(answers), root / "old")
-        if engine == "copier":
-            _update_copier(project, to_ref, data, conflict, trust)
-            new_answers = _answers(read_copier_answers(project))
-            report.to_version = str(read_copier_answers(project).get("_commit", ""))
-        else:
-            _update_cruft(project, clone, config, context, old, target, data, report)
-            new_answers = _answers(read_cruft_state(project)["context"].get("cookiecutter", {}))
+        # the project's version renders in another process while the engine updates
+        background = clone.render_in_background(commit or old, _answers(answers), root / "old")
+        try:
+            if engine == "copier":
+                _update_copier(project, to_ref, data, conflict, trust)
+                new_answers = read_copier_answers(project)
+                report.to_version = str(new_answers.get("_commit", ""))
+            else:
+                _update_cruft(project, clone, config, context, old, target, data, report)
+                new_answers = read_cruft_state(project)["context"].get("cookiecutter", {})
+            new_render = clone.render(report.to_version or new_ref, _answers(new_answers),
+                                      root / "new")  # fmt: skip
+            old_render = background.result()
+        finally:
+            background.stop()
         if report.to_version == old and not data:
             report.notes.append("already at the newest release")
-        new_render = clone.render(report.to_version or new_ref, new_answers, root / "new")
         _settle_files(project, start, answers_file, engine, old_render, new_render, report)
     report.conflicts = _conflicts(project)
     done = set(report.conflicts) | set(report.restored)
