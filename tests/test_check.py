@@ -627,7 +627,7 @@ def test_after_adopt_the_template_example_does_not_lift_the_level(template_repo,
     """`adopt` adds the template's example (package, tests, CI, quality gate, IaC …); a
     notebook repository is not at level 3 for it. Those files count once the repository
     changes them."""
-    from mlops_cookie.update import adopt
+    from mlops_cookie.adopt import adopt
 
     root = write(tmp_path / "churn-model", {"README.md": "# Churn\n", "explore.py": "import os\n"})
     commit_all(root)
