@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ACTIONLINT, BIN, run, tool
+from helpers import ACTIONLINT, BIN, commit_all, run, tool
 
 from mlops_cookie.devtools import git, snapshot_template
 from mlops_cookie.questions import REPO_ROOT, load
@@ -205,10 +205,8 @@ def reference_mirror(tmp_path: Path) -> Path:
     newer commit on the default branch."""
     work = tmp_path / "work-tree"
     work.mkdir()
-    git("init", "-q", "-b", "main", cwd=work)
     (work / "ccds.json").write_text('{"release": "v9.9.9"}\n')
-    git("add", "-A", cwd=work)
-    git("commit", "-q", "-m", "release", cwd=work)
+    commit_all(work, "release")
     git("tag", "v9.9.9", cwd=work)
     (work / "ccds.json").write_text('{"release": "unreleased"}\n')
     git("commit", "-q", "-am", "later", cwd=work)
@@ -249,10 +247,8 @@ def test_bench_reference_that_is_not_one_says_why_in_one_line(tmp_path: Path) ->
     assert "neither a checkout nor a git directory" in reason
     other = tmp_path / "other"
     other.mkdir()
-    git("init", "-q", "-b", "main", cwd=other)
     (other / "README.md").write_text("not the reference\n")
-    git("add", "-A", cwd=other)
-    git("commit", "-q", "-m", "x", cwd=other)
+    commit_all(other, "x")
     found, reason = bench.checkout_reference(str(other), tmp_path / "work", "v1.0.0")
     assert found is None
     assert "not cookiecutter-data-science" in reason
