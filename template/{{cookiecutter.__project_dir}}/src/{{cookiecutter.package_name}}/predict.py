@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from sklearn.pipeline import Pipeline
@@ -56,17 +57,31 @@ class LoadedModel:
         checked = validate(normalize_columns(frame), self.schema, "input")
         return checked[self.feature_names]
 
-    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Predictions (and class probabilities) for each row of ``frame``."""
-        inputs = self.check(frame)
-        result = pd.DataFrame(
-            {PREDICTION: self.pipeline.predict(inputs)},
-            index=frame.index,
-        )
-        if self.classes:
-            proba = self.pipeline.predict_proba(inputs)
-            for index, label in enumerate(self.classes):
-                result[f"probability_{label}"] = proba[:, index]
+    @property
+    def numeric(self) -> list[str]:
+        """The numeric input columns."""
+        columns = self.schema.columns
+        return [n for n in self.feature_names if columns[n].dtype is not None]
+
+    def predict(
+        self,
+        frame: pd.DataFrame,
+        checked: bool = False,
+    ) -> pd.DataFrame:
+        """Predictions (and class probabilities) for each row of ``frame``.
+
+        ``checked``: the caller enforced the schema already (the API's
+        request model is built from it), so the check is skipped.
+        """
+        inputs = frame[self.feature_names] if checked else self.check(frame)
+        if not self.classes:
+            values = self.pipeline.predict(inputs)
+            return pd.DataFrame({PREDICTION: values}, index=frame.index)
+        proba = self.pipeline.predict_proba(inputs)
+        names = [f"probability_{label}" for label in self.classes]
+        result = pd.DataFrame(proba, index=frame.index, columns=names)
+        labels = np.asarray(self.classes)[proba.argmax(axis=1)]
+        result.insert(0, PREDICTION, labels)
         return result
 
 
