@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }} import __version__
-from {{ cookiecutter.package_name }}.cli import app
-
-from tests.conftest import write_project
+from {{ cookiecutter.package_name }}.cli import app, run
+from {{ cookiecutter.package_name }}.config import Config
 
 
 def invoke(*args: str | Path) -> tuple[int, str]:
@@ -22,7 +21,15 @@ def invoke(*args: str | Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_train_evaluate_predict(config_path: Path, tmp_path: Path) -> None:
+PREFIX = "{{ cookiecutter.package_name | upper }}_"
+
+
+def test_train_evaluate_predict(
+    config_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PREFIX + "MODEL__CV_FOLDS", "0")  # faster
     assert invoke("train", "--config", config_path)[0] == 0
     status, output = invoke("evaluate", "-c", config_path)
     assert (status, "quality gate passed" in output) == (0, True)
@@ -35,27 +42,31 @@ def test_train_evaluate_predict(config_path: Path, tmp_path: Path) -> None:
     assert invoke(*args, "--model", model)[0] == 0
 
 
-def test_a_failed_gate_exits_1(config_path: Path) -> None:
-    gated = write_project(config_path.parents[1], {"threshold": "1.01"})
-    assert invoke("-q", "train", "-c", gated)[0] == 0
-    status, output = invoke("evaluate", "-c", gated)
+def test_a_failed_gate_exits_1(
+    trained: tuple[Config, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config_path = trained[0].paths.model.parents[1] / "configs" / "train.toml"
+    monkeypatch.setenv(PREFIX + "QUALITY_GATE__THRESHOLD", "1.01")
+    monkeypatch.setenv(PREFIX + "PATHS__METRICS", str(tmp_path / "m.json"))
+    status, output = invoke("evaluate", "-c", config_path)
     assert status == 1
     assert "quality gate failed" in output
 
 
-def test_user_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}"]
+def test_user_errors_are_one_line_without_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     missing = str(tmp_path / "none.toml")
-    result = subprocess.run(
-        [*command, "train", "--config", missing],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        f"{{ cookiecutter.package_name }}: error: config file not found: {missing}",
-    ]
+    argv = ["{{ cookiecutter.package_name }}", "train", "--config", missing]
+    monkeypatch.setattr(sys, "argv", argv)
+    # exit status 1, the message on stderr
+    with pytest.raises(SystemExit) as error:
+        run()
+    message = "{{ cookiecutter.package_name }}: error: config file not found: "
+    assert error.value.code == message + missing
     assert invoke("--version")[1].split()[-1] == __version__
 
 

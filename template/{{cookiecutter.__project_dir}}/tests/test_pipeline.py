@@ -59,6 +59,7 @@ def test_drop_and_categorical_lists_shape_the_features(
         "drop": '["customer_id"]',
         "categorical": '["segment"]',
         "threshold": "0.5",
+        "cv_folds": "0",
     }
     config = load_config(write_project(tmp_path, edits))
     metadata = train(config)
