@@ -495,8 +495,8 @@ def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
     provider = answers["ci_provider"]
     (module,) = (root / "src").glob("*/promote.py")
     package = module.parent.name
-    promote = f"python -m {package}.promote"
-    assert (root / "tests" / "test_promote.py").is_file()
+    promote = f"python -m {package} promote"
+    assert "def test_promote" in (root / "tests" / "test_cli.py").read_text()
     if provider == "github":
         workflow = github_workflows(root)["retrain.yml"]
         assert triggers(workflow)["schedule"] == [{"cron": "17 4 * * 1"}]

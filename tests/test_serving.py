@@ -120,7 +120,7 @@ def scrape(project: Path, url: str) -> dict[tuple[str, tuple], float]:
 
 
 def requests_total(metrics: dict[tuple[str, tuple], float], status: str) -> float:
-    labels = (("method", "POST"), ("path", "/predict"), ("status", status))
+    labels = (("handler", "/predict"), ("method", "POST"), ("status", status))
     return metrics.get(("http_requests_total", labels), 0.0)
 
 
@@ -192,7 +192,7 @@ def test_metrics_parse_as_prometheus_text_and_count_what_was_sent(
     assert requests_total(after, "200") - requests_total(before, "200") == 4
     assert requests_total(after, "422") - requests_total(before, "422") == 1
     assert predictions_total(after) - predictions_total(before) == 3 + 7
-    latency = ("http_request_duration_seconds_count", (("method", "POST"), ("path", "/predict")))
+    latency = ("http_request_duration_seconds_count", (("handler", "/predict"), ("method", "POST")))
     assert after[latency] - before.get(latency, 0.0) == 5
     assert after[("model_ready", ())] == 1
     metadata = json.loads((served_project / "models" / "model.json").read_text())
@@ -227,7 +227,7 @@ def test_requests_are_logged_as_json_lines_with_their_request_id(
     )
     mine = about_the_request()
     assert mine[0]["message"] == "request"
-    assert (mine[0]["path"], mine[0]["status"], mine[0]["level"]) == ("/predict", 200, "info")
+    assert (mine[0]["path"], mine[0]["status"], mine[0]["level"]) == ("/predict", 200, "INFO")
     served = [entry for entry in inputs() if entry["_request_id"] == REQUEST_ID]
     assert len(served) == 1
     assert {k: v for k, v in served[0].items() if not k.startswith("_")} == rows[1]
@@ -403,8 +403,8 @@ def test_drift_check_flags_the_shifted_features(served_project: Path, tmp_path: 
     assert report["drift"] is True
     assert sorted(report["drifted_features"]) == sorted(shifted_features)
     assert "drift in 3 of" in result.stdout
-    # the module's own exit status tells drift (1) from an unusable input (2)
-    module = [".venv/bin/python", "-m", "demo.monitoring", "--current"]
+    # the command's own exit status tells drift (1) from an unusable input (2)
+    module = [".venv/bin/demo", "drift", "--current"]
     assert sh(served_project, *module, str(shifted), check=False).returncode == 1
     missing = sh(served_project, *module, str(tmp_path / "none.csv"), check=False)
     assert missing.returncode == 2

@@ -40,7 +40,6 @@ EXCLUDE = json.loads(
  "{% if serving != 'fastapi' %}src/{{ package_name }}/serve.py{% endif %}",
  "{% if serving != 'fastapi' %}src/{{ package_name }}/monitoring.py{% endif %}",
  "{% if serving != 'fastapi' %}tests/test_serve.py{% endif %}",
- "{% if serving != 'fastapi' %}tests/test_monitoring.py{% endif %}",
  "{% if serving != 'fastapi' %}infra/terraform/serving.tf{% endif %}",
  "{% if serving != 'fastapi' %}infra/bicep/modules/appaccess.bicep{% endif %}",
  "{% if serving != 'fastapi' %}infra/bicep/modules/containerapp.bicep{% endif %}",

@@ -3,69 +3,59 @@
 #
 # A first look at the data and a quick baseline, using the project package so
 # that the notebook and the pipeline (`make train`) read the same data the same
-# way. Notebooks are for exploring: code worth keeping moves to a script
-# (`make nb2script NB=notebooks/01-explore.ipynb`) and then into the package.
+# way. Code worth keeping moves into the package:
+# `make nb2script NB=notebooks/01-explore.ipynb` turns this notebook into a
+# module of it.
 #
 # Outputs are stripped before commit; re-run the notebook to see them.
 
 # %%
+import matplotlib.pyplot as plt
+
+from {{ cookiecutter.package_name }} import data, evaluate
 from {{ cookiecutter.package_name }}.config import load_config
-from {{ cookiecutter.package_name }}.data import load_dataset, split_dataset
-from {{ cookiecutter.package_name }}.evaluate import check_quality_gate
-from {{ cookiecutter.package_name }}.metrics import compute_metrics
 from {{ cookiecutter.package_name }}.train import fit_pipeline
 
 config = load_config()  # configs/train.toml of this project
-frame = load_dataset(config.data)
+df = data.load_dataset(config)  # checked against the raw data schema
 target = config.data.target
-print(f"{len(frame)} rows, {frame.shape[1]} columns, target: {target}")
+print(f"{len(df)} rows, {df.shape[1]} columns, target: {target}")
 
 # %% [markdown]
 # ## The data
 #
-# Column names are snake_case whatever the source used, and every column the
-# configuration mentions exists.
+# Column names are snake_case whatever the source used.
 
 # %%
-frame.head()
+df.head()
 
 # %%
-frame.describe().transpose()
+df.describe().T
 
 # %% [markdown]
-# ## The target
+# ## The target and the features
 #
-# How balanced are the classes? A strong imbalance changes which metric the
-# quality gate should use (`average_precision` rather than `roc_auc`).
+# How balanced are the classes (or how spread the values)? A strong imbalance
+# changes which metric the quality gate should use (`average_precision`
+# rather than `roc_auc`).
 
 # %%
-frame[target].value_counts(normalize=True)
-
-# %% [markdown]
-# ## Which features separate the classes?
-#
-# Mean of each feature per class, for the features that differ most between
-# the classes (in standard deviations).
+df[target].value_counts(normalize=True).head(10)
 
 # %%
-numeric = frame.select_dtypes("number").drop(columns=[target], errors="ignore")
-by_class = numeric.groupby(frame[target]).mean()
-separation = (by_class.max() - by_class.min()) / numeric.std()
-top = separation.sort_values(ascending=False).head(10).index
-by_class[top].transpose()
+numeric = df.select_dtypes("number").drop(columns=[target]).columns[:6]
+df[numeric].hist(bins=30, figsize=(10, 6))
+plt.tight_layout()
 
 # %% [markdown]
 # ## A quick baseline
 #
-# The same split and pipeline as `make train`: fit on the training split,
-# score the held-out split, and check the quality gate.
+# The same split and pipeline as `make train`: fit on the training split and
+# score the held-out split.
 
 # %%
-train, held_out = split_dataset(frame, config.data)
+train, held_out = data.split_dataset(df, config)
 pipeline = fit_pipeline(config, train)
-features = held_out.drop(columns=[target])
-proba = pipeline.predict_proba(features)
-metrics = compute_metrics(held_out[target], proba, pipeline.classes_)
-print(check_quality_gate(metrics, config.gate).message)
-for name, value in metrics.items():
-    print(f"{name:>18}: {value:.3f}")
+x_test, y_test = data.features_target(held_out, config)
+metrics = evaluate.reported_metrics(config, y_test)
+evaluate.score(pipeline, x_test, y_test, metrics)

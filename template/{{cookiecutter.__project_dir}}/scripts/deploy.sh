@@ -336,7 +336,7 @@ smoke() {
 
 # ---------------------------------------------------------------------------------- baseline
 # The metrics report deployed with the model now in ENV (normally production). No file is
-# written when nothing is deployed yet: promote.py then treats the candidate as the first model.
+# written when nothing is deployed yet: the promote command then treats the candidate as the first model.
 baseline() {
 	local file="$1"
 	login

@@ -1,175 +1,106 @@
 from __future__ import annotations
 
-import runpy
-import shutil
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }} import (
-    __version__,
-    cli,
-)
-from {{ cookiecutter.package_name }}.cli import (
-    main,
-)
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.cli import app, run
+from {{ cookiecutter.package_name }}.config import Config
 
-from tests.conftest import TrainedProject, set_threshold, write_project
 
-PACKAGE = main.__module__.partition(".")[0]
+def invoke(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(arg) for arg in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        return 1, str(result.exception)
+    return result.exit_code, result.output
+
+
+PREFIX = "{{ cookiecutter.package_name | upper }}_"
 
 
 def test_train_evaluate_predict(
     config_path: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert main(["train", "--config", str(config_path)]) == 0
-    assert "saved model" in capsys.readouterr().err
-    assert (tmp_path / "models" / "model.joblib").is_file()
-
-    assert main(["evaluate", "--config", str(config_path)]) == 0
-    assert capsys.readouterr().out.startswith("quality gate passed: ")
-    assert (tmp_path / "reports" / "metrics.json").is_file()
-
-    output = tmp_path / "predictions.csv"
-    test_csv = tmp_path / "data" / "processed" / "test.csv"
-    args = [
-        "predict",
-        "-c",
-        str(config_path),
-        "-i",
-        str(test_csv),
-        "-o",
-        str(output),
-    ]
-    assert main(args) == 0
-    assert "prediction" in pd.read_csv(output).columns
+    monkeypatch.setenv(PREFIX + "MODEL__CV_FOLDS", "0")  # faster
+    assert invoke("train", "--config", config_path)[0] == 0
+    status, output = invoke("evaluate", "-c", config_path)
+    assert (status, "quality gate passed" in output) == (0, True)
+    held_out = tmp_path / "data" / "processed" / "test.csv"
+    out = tmp_path / "predictions.csv"
+    args = ("predict", "-c", config_path, "-i", held_out, "-o", out)
+    assert invoke(*args)[0] == 0
+    assert "prediction" in pd.read_csv(out).columns
+    model = tmp_path / "models" / "model.joblib"
+    assert invoke(*args, "--model", model)[0] == 0
 
 
-def test_evaluate_fails_the_quality_gate(
-    config_path: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["train", "-q", "--config", str(config_path)]) == 0
-    # Simulate a model that no longer fits the data: flip the held-out labels.
-    test_csv = tmp_path / "data" / "processed" / "test.csv"
-    held_out = pd.read_csv(test_csv)
-    target = held_out.columns[-1]
-    held_out[target] = 1 - held_out[target]
-    held_out.to_csv(test_csv, index=False)
-    set_threshold(config_path, 0.5)
-    capsys.readouterr()
-
-    assert main(["evaluate", "--config", str(config_path)]) == 1
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("quality gate failed: roc_auc 0.")
-    assert err.endswith(" < 0.500")
-    assert "Traceback" not in err
-    assert (tmp_path / "reports" / "metrics.json").is_file()  # written anyway
-
-
-def test_predict_with_an_explicit_model(
-    trained: TrainedProject,
-    tmp_path: Path,
-) -> None:
-    model = tmp_path / "elsewhere" / "candidate.joblib"
-    model.parent.mkdir()
-    shutil.copyfile(trained.config.paths.model, model)
-    shutil.copyfile(trained.config.paths.metadata, model.with_suffix(".json"))
-    output = tmp_path / "out.csv"
-    test_csv = trained.config.paths.processed_dir / "test.csv"
-    args = ["predict", "-c", str(trained.config_path), "-m", str(model)]
-    assert main([*args, "-i", str(test_csv), "-o", str(output)]) == 0
-    assert output.is_file()
-
-
-def test_default_config_is_found_from_a_subfolder(
+def test_a_failed_gate_exits_1(
+    trained: tuple[Config, Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    write_project(tmp_path)
-    (tmp_path / "notebooks").mkdir()
-    monkeypatch.chdir(tmp_path / "notebooks")
-    assert main(["evaluate"]) == 1
-    assert "train a model first" in capsys.readouterr().err
+    config_path = trained[0].paths.model.parents[1] / "configs" / "train.toml"
+    monkeypatch.setenv(PREFIX + "QUALITY_GATE__THRESHOLD", "1.01")
+    monkeypatch.setenv(PREFIX + "PATHS__METRICS", str(tmp_path / "m.json"))
+    status, output = invoke("evaluate", "-c", config_path)
+    assert status == 1
+    assert "quality gate failed" in output
+
+
+def test_user_errors_are_one_line_without_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing = str(tmp_path / "none.toml")
+    argv = ["{{ cookiecutter.package_name }}", "train", "--config", missing]
+    monkeypatch.setattr(sys, "argv", argv)
+    # exit status 1, the message on stderr
+    with pytest.raises(SystemExit) as error:
+        run()
+    message = "{{ cookiecutter.package_name }}: error: config file not found: "
+    assert error.value.code == message + missing
+    assert invoke("--version")[1].split()[-1] == __version__
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("candidate", "baseline", "status", "message"),
     [
+        (0.9, None, 0, "first deployment"),
         (
-            ["train", "--config", "missing.toml"],
-            "config file not found: missing.toml",
+            0.9,
+            0.8,
+            0,
+            "candidate roc_auc 0.9000 >= production 0.8000",
         ),
-        (["evaluate", "--config", "missing.toml"], "config file not found"),
+        (0.7, 0.8, 1, "keep production"),
+        (None, 0.8, 2, "not found"),
     ],
 )
-def test_user_errors_are_one_line_without_traceback(
-    args: list[str],
-    message: str,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert message in err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
-
-
-def test_predict_reports_a_missing_input_file(
-    trained: TrainedProject,
+def test_promote_compares_metrics_reports(
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    candidate: float | None,
+    baseline: float | None,
+    status: int,
+    message: str,
 ) -> None:
-    args = ["predict", "-c", str(trained.config_path), "-i", "nope.csv"]
-    assert main([*args, "-o", str(tmp_path / "out.csv")]) == 1
-    assert "error: data file not found: nope.csv" in capsys.readouterr().err
+    def report(name: str, value: float | None) -> Path:
+        path = tmp_path / f"{name}.json"
+        if value is not None:
+            gate = {"metric": "roc_auc", "passed": True}
+            content = {"metrics": {"roc_auc": value}, "quality_gate": gate}
+            path.write_text(json.dumps(content), encoding="utf-8")
+        return path
 
-
-def test_invalid_config_is_reported(
-    config_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    set_threshold(config_path, 2)
-    assert main(["train", "--config", str(config_path)]) == 1
-    err = capsys.readouterr().err
-    assert "quality_gate.threshold must be between 0 and 1" in err
-
-
-def test_usage_errors_exit_with_status_2(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    with pytest.raises(SystemExit) as excinfo:
-        main([])
-    assert excinfo.value.code == 2
-    assert "usage:" in capsys.readouterr().err
-
-
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as excinfo:
-        main(["--version"])
-    assert excinfo.value.code == 0
-    assert __version__ in capsys.readouterr().out
-
-
-def test_keyboard_interrupt_exits_with_130(
-    config_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def interrupted(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(cli, "train", interrupted)
-    assert main(["train", "--config", str(config_path)]) == 130
-
-
-def test_python_dash_m_runs_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "argv", [cli.PROG, "--version"])
-    with pytest.raises(SystemExit) as excinfo:
-        runpy.run_module(PACKAGE, run_name="__main__")
-    assert excinfo.value.code == 0
+    args = ("--candidate", report("new", candidate))
+    args += ("--baseline", report("old", baseline))
+    result = invoke("promote", *args)
+    assert result[0] == status
+    assert message in result[1]

@@ -1,6 +1,6 @@
-"""Run the command line interface with ``python -m`` and the package name."""
+"""Run the command line with ``python -m`` and the package name."""
 
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -1,162 +1,199 @@
-"""Command line interface with the subcommands train, evaluate and predict.
+"""The command line: every command of the project, in one Typer app.
 
-User errors (bad configuration, missing files, a failed quality gate) end with
-one line on stderr and exit status 1, never with a traceback.
+Run it as the package's console script or with ``python -m`` and the package.
+
+Problems a user can fix (bad configuration or data, a failed quality gate)
+end with one line on stderr and exit status 1, never with a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
+{% if cookiecutter.serving == 'fastapi' -%}
+import json
+{% endif -%}
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Annotated
+
+import typer
+{%- if cookiecutter.serving == 'fastapi' %}
+import uvicorn
+{%- endif %}
 
 from . import __version__
 from .config import load_config
-from .errors import ProjectError, QualityGateError
-from .evaluate import enforce_quality_gate, evaluate
+{%- if cookiecutter.serving == 'fastapi' %}
+from .data import TRAIN_FILE, normalize_columns, read_csv
+{%- endif %}
+from .errors import ProjectError
+from .evaluate import evaluate as run_evaluate
+{%- if cookiecutter.serving == 'fastapi' %}
+from .monitoring import check_drift, read_inputs
+{%- endif %}
 from .predict import load_model, predict_file
-from .train import train
+from .promote import decide
+{%- if cookiecutter.serving == 'fastapi' %}
+from .serve import Settings, log_config
+{%- endif %}
+from .train import train as run_train
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-PROG = "{{ cookiecutter.package_name }}"
-MODEL_HELP = """model file (default: paths.model of the configuration); its
-metadata is the .json file next to it"""
-_PACKAGE_LOGGER = logging.getLogger(__name__.partition(".")[0])
-
-
-def _run_train(args: argparse.Namespace) -> int:
-    train(load_config(args.config))
-    return 0
-
-
-def _run_evaluate(args: argparse.Namespace) -> int:
-    result = evaluate(load_config(args.config))
-    enforce_quality_gate(result.gate)
-    print(result.gate.message)
-    return 0
-
-
-def _run_predict(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    if args.model is None:
-        model = load_model(config.paths.model, config.paths.metadata)
-    else:
-        model = load_model(args.model, args.model.with_suffix(".json"))
-    predict_file(model, args.input, args.output)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Create the argument parser with its three subcommands."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "-c",
+app = typer.Typer(
+    help="Train, evaluate and use the model of this project.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
         "--config",
-        type=Path,
-        default=None,
-        help="configuration file (default: configs/train.toml)",
-    )
-    common.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="only print warnings and errors",
-    )
-
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Train, evaluate and use the model of this project.",
-    )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"%(prog)s {__version__}",
-    )
-    commands = parser.add_subparsers(
-        dest="command",
-        required=True,
-        metavar="COMMAND",
-    )
-
-    train_cmd = commands.add_parser(
-        "train",
-        parents=[common],
-        help="fit the model on the training split and save it",
-        description="Load and split the data, fit and save the model.",
-    )
-    train_cmd.set_defaults(handler=_run_train)
-
-    evaluate_cmd = commands.add_parser(
-        "evaluate",
-        parents=[common],
-        help="score the held-out split and apply the quality gate",
-        description=(
-            "Compute metrics on the held-out split, write them to the metrics "
-            "report and exit with status 1 when the quality gate fails."
-        ),
-    )
-    evaluate_cmd.set_defaults(handler=_run_evaluate)
-
-    predict_cmd = commands.add_parser(
-        "predict",
-        parents=[common],
-        help="add predictions to a CSV file",
-        description="Score every row of a CSV file, add the predictions.",
-    )
-    predict_cmd.add_argument(
-        "-i",
-        "--input",
-        type=Path,
-        required=True,
-        help="CSV file to score",
-    )
-    predict_cmd.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        required=True,
-        help="CSV file to write",
-    )
-    predict_cmd.add_argument(
-        "-m",
-        "--model",
-        type=Path,
-        default=None,
-        help=MODEL_HELP,
-    )
-    predict_cmd.set_defaults(handler=_run_predict)
-    return parser
+        "-c",
+        help="Configuration file (default: configs/train.toml).",
+    ),
+]
 
 
-def _configure_logging(quiet: bool) -> None:
-    """Send the package's log lines to stderr (replacing earlier handlers)."""
-    for handler in list(_PACKAGE_LOGGER.handlers):
-        _PACKAGE_LOGGER.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    _PACKAGE_LOGGER.addHandler(handler)
-    _PACKAGE_LOGGER.setLevel(logging.WARNING if quiet else logging.INFO)
+def fail(message: str, status: int = 1) -> typer.Exit:
+    """Print ``message`` on stderr; the exit to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(status)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit status.
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"{__package__} {__version__}")
+        raise typer.Exit
 
-    Args:
-        argv: Arguments without the program name; ``sys.argv[1:]`` by default.
+
+@app.callback()
+def main(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Log progress to stderr (only warnings with --quiet)."""
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+@app.command()
+def train(config: ConfigOption = None) -> None:
+    """Load, check and split the data; fit and save the model."""
+    run_train(load_config(config))
+
+
+@app.command()
+def evaluate(config: ConfigOption = None) -> None:
+    """Score the held-out split; exit 1 when the quality gate fails."""
+    report = run_evaluate(load_config(config))
+    if not report["quality_gate"]["passed"]:
+        raise fail(report["message"])
+    typer.echo(report["message"])
+
+
+@app.command()
+def predict(
+    source: Annotated[Path, typer.Option("--input", "-i", help="To score.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="To write.")],
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", "-m", help="Model file (metadata: .json)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add predictions to a CSV file."""
+    paths = load_config(config).paths
+    metadata = model.with_suffix(".json") if model else paths.metadata
+    predict_file(load_model(model or paths.model, metadata), source, output)
+
+
+@app.command()
+def promote(
+    candidate: Annotated[Path, typer.Option(help="The new metrics report.")],
+    baseline: Annotated[Path, typer.Option(help="Production's report.")],
+    metric: Annotated[str | None, typer.Option()] = None,
+    tolerance: Annotated[float, typer.Option(min=0)] = 0.0,
+) -> None:
+    """Exit 0 when the candidate is at least as good as production, else 1.
+
+    Exit status 2 when a report cannot be used.
     """
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.quiet)
     try:
-        return args.handler(args)
-    except QualityGateError as exc:
-        print(exc, file=sys.stderr)
+        promoted, message = decide(candidate, baseline, metric, tolerance)
     except ProjectError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    return 1
+        raise fail(f"error: {exc}", 2) from None
+    typer.echo(message)
+    if not promoted:
+        raise typer.Exit(1)
+{%- if cookiecutter.serving == 'fastapi' %}
+
+
+@app.command()
+def drift(
+    current: Annotated[Path, typer.Option(help="Recent inputs: jsonl, csv.")],
+    reference: Annotated[Path | None, typer.Option()] = None,
+    report: Annotated[Path | None, typer.Option()] = None,
+    alpha: Annotated[float, typer.Option(min=0, max=1)] = 0.05,
+    min_effect: Annotated[float, typer.Option(min=0)] = 0.1,
+    min_rows: Annotated[int, typer.Option(min=1)] = 30,
+    config: ConfigOption = None,
+) -> None:
+    """Compare recent inputs with the training data; exit 1 on drift.
+
+    Exit status 2 when the check cannot run.
+    """
+    try:
+        settings = load_config(config)
+        reference = reference or settings.paths.processed_dir / TRAIN_FILE
+        known = normalize_columns(read_csv(reference))
+        target = settings.data.target
+        features = [name for name in known.columns if name != target]
+        result = check_drift(
+            known,
+            read_inputs(current),
+            features,
+            alpha,
+            min_effect,
+            min_rows,
+        )
+    except ProjectError as exc:
+        raise fail(f"error: {exc}", 2) from None
+    report = report or settings.paths.metrics.parent / "drift.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    typer.echo(result["message"])
+    if result["drift"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+) -> None:
+    """Serve the model over HTTP (see the serve module)."""
+    uvicorn.run(
+        f"{__package__}.serve:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=log_config(Settings().log_level.upper()),
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+{%- endif %}
+
+
+def run() -> None:
+    """Entry point: user errors become one line and exit status 1."""
+    try:
+        app()
+    except ProjectError as exc:
+        raise SystemExit(f"{__package__}: error: {exc}") from None

@@ -10,12 +10,8 @@ class ConfigError(ProjectError):
 
 
 class DataError(ProjectError):
-    """Input data is missing or does not have the expected shape."""
+    """Input data is missing or fails its schema."""
 
 
 class ModelError(ProjectError):
     """A trained model is missing or cannot be used."""
-
-
-class QualityGateError(ProjectError):
-    """The model does not reach the configured quality threshold."""

@@ -1,123 +1,97 @@
-"""Evaluate the model on the held-out split and apply the quality gate."""
+"""Score the model with scikit-learn scorers and apply the quality gate."""
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .data import load_split, split_features_target
-from .errors import DataError, QualityGateError
-from .metrics import compute_metrics
+import pandas as pd
+from sklearn.metrics import get_scorer
+
+from .data import TEST_FILE, features_target, read_csv
+from .errors import DataError
+from .models import REPORTED
 from .predict import load_model
 
 if TYPE_CHECKING:
-    from .config import Config, QualityGate
+    from sklearn.pipeline import Pipeline
+
+    from .config import Config
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class GateResult:
-    """Outcome of the quality gate."""
-
-    metric: str
-    value: float
-    threshold: float
-    passed: bool
-
-    @property
-    def message(self) -> str:
-        """One line for humans and CI logs."""
-        digits = _digits(self.value, self.threshold)
-        value = f"{self.value:.{digits}f}"
-        threshold = f"{self.threshold:.{digits}f}"
-        if self.passed:
-            return f"quality gate passed: {self.metric} {value} >= {threshold}"
-        return f"quality gate failed: {self.metric} {value} < {threshold}"
+def reported_metrics(config: Config, target: pd.Series) -> list[str]:
+    """The metrics to report for this task and target, gate metric first."""
+    kind: str = config.model.task
+    if kind == "classification":
+        kind = "binary" if target.nunique() <= 2 else "multiclass"
+    names = [config.quality_gate.metric, *REPORTED[kind]]
+    return list(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class EvaluationResult:
-    """What an evaluation run produced."""
-
-    metrics: dict[str, float]
-    gate: GateResult
-    report_path: Path
-
-
-def check_quality_gate(
-    metrics: dict[str, float],
-    gate: QualityGate,
-) -> GateResult:
-    """Compare the gate's metric with its threshold (``>=`` passes).
+def score(
+    pipeline: Pipeline,
+    features: pd.DataFrame,
+    target: pd.Series,
+    metrics: list[str],
+) -> dict[str, float]:
+    """Each metric (a scikit-learn scorer name) of ``pipeline`` on the data.
 
     Raises:
-        DataError: When the metric was not computed.
+        DataError: When a metric cannot be computed on this data.
     """
-    if gate.metric not in metrics:
-        msg = f"metric '{gate.metric}' is not among the computed metrics"
-        raise DataError(msg)
-    value = metrics[gate.metric]
-    return GateResult(
-        gate.metric,
-        value,
-        gate.threshold,
-        value >= gate.threshold,
-    )
+    scores = {}
+    for name in metrics:
+        try:
+            value = get_scorer(name)(pipeline, features, target)
+        except ValueError as exc:
+            msg = f"cannot compute {name}: {exc}"
+            raise DataError(msg) from None
+        scores[name] = round(float(value), 6)
+    return scores
 
 
-def enforce_quality_gate(result: GateResult) -> None:
-    """Raise when the gate failed, so callers can stop a pipeline.
+def evaluate(config: Config) -> dict[str, Any]:
+    """Score the saved model on the held-out split; write the report.
 
-    Raises:
-        QualityGateError: With the one-line gate message.
-    """
-    if not result.passed:
-        raise QualityGateError(result.message)
-
-
-def evaluate(config: Config) -> EvaluationResult:
-    """Score the saved model on the held-out split; write the metrics report.
-
-    The report (``paths.metrics``) is written whether or not the gate passes,
-    so that a failing run can still be inspected. The caller decides what a
-    failed gate means (the CLI exits with status 1).
+    The report (``paths.metrics``) is written whether or not the gate
+    passes, so that a failing run can be inspected.
     """
     model = load_model(config.paths.model, config.paths.metadata)
-    held_out = load_split(config.paths.processed_dir)
-    features, target = split_features_target(held_out, model.target)
-    proba = model.predict_proba(features)
-    metrics = compute_metrics(target, proba, model.classes)
-    gate = check_quality_gate(metrics, config.gate)
-
-    report: dict[str, Any] = {
+    held_out = read_csv(config.paths.processed_dir / TEST_FILE)
+    features, target = features_target(held_out, config)
+    inputs = model.check(features)
+    metrics = score(
+        model.pipeline,
+        inputs,
+        target,
+        reported_metrics(config, target),
+    )
+    gate = config.quality_gate
+    value = metrics[gate.metric]
+    passed = value >= gate.threshold
+    report = {
         "model_version": model.version,
         "evaluated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "n_samples": len(held_out),
         "metrics": metrics,
-        "quality_gate": asdict(gate),
+        "quality_gate": {
+            "metric": gate.metric,
+            "value": value,
+            "threshold": gate.threshold,
+            "passed": passed,
+        },
+        "message": f"quality gate {'passed' if passed else 'failed'}: "
+        f"{gate.metric} {value:.4f} {'>=' if passed else '<'} "
+        f"{gate.threshold:.4f}",
     }
-    report_path = config.paths.metrics
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(
+    config.paths.metrics.parent.mkdir(parents=True, exist_ok=True)
+    config.paths.metrics.write_text(
         json.dumps(report, indent=2) + "\n",
         encoding="utf-8",
     )
-    for name, value in metrics.items():
-        logger.info("%-18s %.4f", name, value)
-    logger.info("wrote %s", report_path)
-    return EvaluationResult(metrics, gate, report_path)
-
-
-def _digits(value: float, threshold: float) -> int:
-    """Fewest decimals (at least 3) that tell value and threshold apart."""
-    for digits in range(3, 7):
-        if value == threshold:
-            return digits
-        if f"{value:.{digits}f}" != f"{threshold:.{digits}f}":
-            return digits
-    return 7
+    logger.info("wrote %s", config.paths.metrics)
+    return report

@@ -1,55 +1,92 @@
-"""The estimators the pipeline can train, by their configuration name."""
+"""The estimators and metrics of each task, by their configuration name.
+
+Add an entry to ``ESTIMATORS`` to make another scikit-learn model
+configurable (``[model] estimator = "<name>"``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sklearn.base import ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
+    RandomForestRegressor,
 )
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 
-from .errors import ConfigError
+ESTIMATORS: dict[str, dict[str, Callable[[], BaseEstimator]]] = {
+    "classification": {
+        "logistic_regression": LogisticRegression,
+        "random_forest": RandomForestClassifier,
+        "hist_gradient_boosting": HistGradientBoostingClassifier,
+    },
+    "regression": {
+        "ridge": Ridge,
+        "random_forest": RandomForestRegressor,
+        "hist_gradient_boosting": HistGradientBoostingRegressor,
+    },
+}
 
-#: Estimator factories; add an entry to make a new model type configurable.
-ESTIMATORS: dict[str, Callable[[], ClassifierMixin]] = {
-    "logistic_regression": LogisticRegression,
-    "random_forest": RandomForestClassifier,
-    "hist_gradient_boosting": HistGradientBoostingClassifier,
+#: scikit-learn scorer names a quality gate may use (higher is better).
+METRICS: dict[str, tuple[str, ...]] = {
+    "classification": (
+        "roc_auc",
+        "average_precision",
+        "accuracy",
+        "balanced_accuracy",
+        "f1",
+        "precision",
+        "recall",
+        "roc_auc_ovr_weighted",
+        "f1_weighted",
+        "neg_log_loss",
+    ),
+    "regression": (
+        "r2",
+        "neg_root_mean_squared_error",
+        "neg_mean_absolute_error",
+        "neg_median_absolute_error",
+        "explained_variance",
+    ),
+}
+
+#: Metrics written to the report: binary, multi-class, regression.
+REPORTED: dict[str, tuple[str, ...]] = {
+    "binary": ("roc_auc", "average_precision", "accuracy", "f1"),
+    "multiclass": ("roc_auc_ovr_weighted", "accuracy", "f1_weighted"),
+    "regression": (
+        "r2",
+        "neg_root_mean_squared_error",
+        "neg_mean_absolute_error",
+    ),
 }
 
 
 def build_estimator(
+    task: str,
     name: str,
     params: Mapping[str, Any],
     random_state: int | None = None,
-) -> ClassifierMixin:
-    """Create the estimator ``name`` with the given hyper-parameters.
-
-    Args:
-        name: A key of :data:`ESTIMATORS`.
-        params: Hyper-parameters, checked against the estimator's own.
-        random_state: Seed used when the estimator takes one and ``params``
-            does not set it, so that training is reproducible.
+) -> BaseEstimator:
+    """Create the estimator ``name`` of ``task`` with its hyper-parameters.
 
     Raises:
-        ConfigError: For an unknown estimator or hyper-parameter.
+        ValueError: For an unknown estimator or hyper-parameter.
     """
-    try:
-        estimator = ESTIMATORS[name]()
-    except KeyError:
-        known = ", ".join(ESTIMATORS)
-        msg = f"unknown estimator '{name}'; use one of: {known}"
-        raise ConfigError(msg) from None
+    choices = ESTIMATORS[task]
+    if name not in choices:
+        msg = f"estimator '{name}' does not exist for {task}; use one of: "
+        raise ValueError(msg + ", ".join(choices))
+    estimator = choices[name]()
     accepted = estimator.get_params()
     unknown = sorted(set(params) - set(accepted))
     if unknown:
-        msg = f"model.{name}: unknown hyper-parameter(s) {', '.join(unknown)} "
-        msg += f"for {type(estimator).__name__}"
-        raise ConfigError(msg)
+        msg = f"unknown hyper-parameter(s) of {type(estimator).__name__}: "
+        raise ValueError(msg + ", ".join(unknown))
     settings = dict(params)
     if "random_state" in accepted and "random_state" not in settings:
         settings["random_state"] = random_state

@@ -1,169 +1,81 @@
 """Detect data drift: compare recent model inputs with the training data.
 
-``make drift`` runs this module: it reads the reference data (the training
-split, ``data/processed/train.csv``) and a file of recent inputs (the JSON
-Lines log the service writes when ``INPUT_LOG`` is set, or any CSV file with
-the feature columns), tests every feature for a change of distribution and
-writes a JSON report (``reports/drift.json``).
+``make drift`` reads the training split and recent inputs (the JSON Lines
+log the service writes when ``INPUT_LOG`` is set, or a CSV file), tests
+every feature and writes ``reports/drift.json``:
 
-- Numeric features: two-sample Kolmogorov-Smirnov test
-  (``scipy.stats.ks_2samp``); its statistic is the effect size.
-- Other features: chi-squared test of homogeneity of the category counts
-  (``scipy.stats.chi2_contingency``); Cramer's V is the effect size.
+- numeric features: two-sample Kolmogorov-Smirnov test (its statistic is the
+  effect size);
+- other features: chi-squared test of the category counts (Cramer's V is the
+  effect size).
 
-A feature drifts when its p-value is below ``alpha`` divided by the number of
-features (Bonferroni: the chance of any false alarm stays ``alpha``) *and* its
-effect size reaches ``min_effect`` (with many rows, tiny, harmless changes are
-significant). Missing values are left out of the tests.
-
-Exit status: 0 when nothing drifted, 1 when a feature drifted (retrain or
-investigate), 2 when the check cannot run (missing file or columns, too few
-rows). Scheduled jobs use it to decide whether to retrain.
+A feature drifts when its p-value is below ``alpha`` / number of features
+(Bonferroni) *and* its effect reaches ``min_effect`` (with many rows, tiny
+harmless changes are significant). Missing values are left out.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from scipy import stats
 
-from .config import load_config
-from .data import TRAIN_FILE, normalize_columns, read_csv
+from .data import normalize_columns, read_csv
 from .errors import ProjectError
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-PROG = "{{ cookiecutter.package_name }}.monitoring"
-NO_DRIFT, DRIFT, ERROR = 0, 1, 2
-ALPHA = 0.05
-MIN_EFFECT = 0.1
-MIN_ROWS = 30
-JSON_LINES = frozenset({".jsonl", ".ndjson"})
-DESCRIPTION = """\
-Compare recent inputs with the training data, feature by feature, and write
-a drift report. Exit 0 when nothing drifted, 1 on drift, 2 when the check
-cannot run."""
+ALPHA, MIN_EFFECT, MIN_ROWS = 0.05, 0.1, 30
 
 
 class DriftCheckError(ProjectError):
     """The drift check cannot run on these files."""
 
 
-@dataclass(frozen=True)
-class FeatureDrift:
-    """The test result of one feature."""
-
-    name: str
-    kind: str  # "number" or "string"
-    test: str  # "ks" (Kolmogorov-Smirnov) or "chi2" (chi-squared)
-    statistic: float
-    p_value: float
-    effect: float  # KS statistic, or Cramer's V
-    drift: bool
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    """Results of every feature and the decision."""
-
-    features: list[FeatureDrift]
-    alpha: float
-    min_effect: float
-    reference_rows: int
-    current_rows: int
-
-    @property
-    def drifted(self) -> list[str]:
-        """Names of the features that drifted."""
-        return [feature.name for feature in self.features if feature.drift]
-
-    @property
-    def drift(self) -> bool:
-        """True when at least one feature drifted."""
-        return bool(self.drifted)
-
-    @property
-    def message(self) -> str:
-        """One line for humans and CI logs."""
-        total = len(self.features)
-        if self.drift:
-            names = ", ".join(self.drifted)
-            return f"drift in {len(self.drifted)} of {total} features: {names}"
-        msg = f"no drift: {total} features, {self.current_rows} recent rows "
-        msg += f"vs {self.reference_rows} reference rows"
-        return msg
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data."""
-        return {
-            "drift": self.drift,
-            "drifted_features": self.drifted,
-            "message": self.message,
-            "reference_rows": self.reference_rows,
-            "current_rows": self.current_rows,
-            "method": {
-                "numeric": "two-sample Kolmogorov-Smirnov (scipy.stats)",
-                "categorical": "chi-squared homogeneity (scipy.stats)",
-                "alpha": self.alpha,
-                "correction": "bonferroni",
-                "feature_alpha": self.alpha / max(len(self.features), 1),
-                "min_effect": self.min_effect,
-            },
-            "features": [asdict(feature) for feature in self.features],
-        }
-
-
 def compare_feature(
-    name: str,
     reference: pd.Series,
     current: pd.Series,
-    feature_alpha: float,
-    min_effect: float = MIN_EFFECT,
-) -> FeatureDrift:
+) -> dict[str, Any]:
     """Test whether one feature's distribution changed.
 
-    The kind of test follows the reference column: numeric columns get the
-    Kolmogorov-Smirnov test, other columns the chi-squared test.
+    Example:
+        >>> same = pd.Series(range(100))
+        >>> compare_feature(same, same)["p_value"]
+        1.0
     """
     if is_numeric_dtype(reference):
         result = stats.ks_2samp(
             reference.dropna().astype(float),
             pd.to_numeric(current, errors="coerce").dropna(),
         )
-        statistic = effect = float(result.statistic)
-        p_value, kind, test = float(result.pvalue), "number", "ks"
+        effect, test = float(result.statistic), "ks"
     else:
-        table = _category_counts(reference, current)
+        ref, cur = reference.dropna().astype(str), current.dropna().astype(str)
+        categories = sorted(set(ref) | set(cur))
+        table = np.array(
+            [
+                ref.value_counts().reindex(categories, fill_value=0),
+                cur.value_counts().reindex(categories, fill_value=0),
+            ],
+        )
         if table.shape[1] < 2:  # one category on both sides: no change
-            statistic, p_value, effect = 0.0, 1.0, 0.0
-        else:
-            result = stats.chi2_contingency(table)
-            statistic = float(result.statistic)
-            p_value = float(result.pvalue)
-            effect = float(stats.contingency.association(table))
-        kind, test = "string", "chi2"
-    drift = p_value < feature_alpha and effect >= min_effect
-    return FeatureDrift(name, kind, test, statistic, p_value, effect, drift)
+            return {"test": "chi2", "p_value": 1.0, "effect": 0.0}
+        result = stats.chi2_contingency(table)
+        effect = float(stats.contingency.association(table))
+        test = "chi2"
+    return {"test": test, "p_value": float(result.pvalue), "effect": effect}
 
 
 def check_drift(
     reference: pd.DataFrame,
     current: pd.DataFrame,
-    features: Sequence[str],
+    features: list[str],
     alpha: float = ALPHA,
     min_effect: float = MIN_EFFECT,
     min_rows: int = MIN_ROWS,
-) -> DriftReport:
+) -> dict[str, Any]:
     """Compare ``current`` with ``reference`` on every feature.
 
     Raises:
@@ -175,48 +87,50 @@ def check_drift(
         msg = f"the recent inputs lack feature(s): {', '.join(missing)}"
         raise DriftCheckError(msg)
     for label, frame in (("reference", reference), ("recent", current)):
-        counts = frame[list(features)].notna().sum()
-        short = counts[counts < min_rows]
-        if not short.empty:
-            msg = (
-                f"too few {label} values to test (at least {min_rows} "
-                f"needed): {', '.join(f'{k} ({v})' for k, v in short.items())}"
-            )
+        counts = frame[features].notna().sum()
+        short = ", ".join(counts[counts < min_rows].index)
+        if short:
+            msg = f"fewer than {min_rows} {label} values of: {short}"
             raise DriftCheckError(msg)
-    feature_alpha = alpha / max(len(features), 1)
-    results = [
-        compare_feature(
-            name,
-            reference[name],
-            current[name],
-            feature_alpha,
-            min_effect,
-        )
-        for name in features
-    ]
-    return DriftReport(
-        results,
-        alpha,
-        min_effect,
-        len(reference),
-        len(current),
-    )
+    limit = alpha / max(len(features), 1)
+    results = {}
+    for name in features:
+        result = compare_feature(reference[name], current[name])
+        significant = result["p_value"] < limit
+        result["drift"] = significant and result["effect"] >= min_effect
+        results[name] = result
+    drifted = [name for name, result in results.items() if result["drift"]]
+    if drifted:
+        message = f"drift in {len(drifted)} of {len(features)} features: "
+        message += ", ".join(drifted)
+    else:
+        message = f"no drift: {len(features)} features, {len(current)} "
+        message += f"recent rows vs {len(reference)} reference rows"
+    return {
+        "drift": bool(drifted),
+        "drifted_features": drifted,
+        "message": message,
+        "reference_rows": len(reference),
+        "current_rows": len(current),
+        "alpha": alpha,
+        "feature_alpha": limit,
+        "min_effect": min_effect,
+        "features": results,
+    }
 
 
 def read_inputs(path: Path) -> pd.DataFrame:
-    """Read recent inputs: the service's JSON Lines log or a CSV file.
+    """Recent inputs: the service's JSON Lines log or a CSV file.
 
-    Columns starting with ``_`` (the log's time, request id and model
-    version) are dropped; the others are normalised to snake_case.
+    The log's own columns (``_time``, ``_request_id``...) are dropped.
 
     Raises:
         DriftCheckError: When the file is missing, empty or unreadable.
     """
     if not path.is_file():
         msg = f"{path} not found: serve some requests with INPUT_LOG set, "
-        msg += "or pass a CSV file of recent inputs (CURRENT=...)"
-        raise DriftCheckError(msg)
-    if path.suffix in JSON_LINES:
+        raise DriftCheckError(msg + "or pass a CSV file (CURRENT=...)")
+    if path.suffix in {".jsonl", ".ndjson"}:
         try:
             frame = pd.read_json(path, lines=True)
         except ValueError as exc:
@@ -224,131 +138,5 @@ def read_inputs(path: Path) -> pd.DataFrame:
             raise DriftCheckError(msg) from None
     else:
         frame = read_csv(path)
-    if frame.empty:
-        msg = f"{path} has no rows"
-        raise DriftCheckError(msg)
     meta = [name for name in frame.columns if str(name).startswith("_")]
     return normalize_columns(frame.drop(columns=meta))
-
-
-def _category_counts(
-    reference: pd.Series,
-    current: pd.Series,
-) -> np.ndarray:
-    """A 2 x k table of category counts (reference, current)."""
-    ref, cur = reference.dropna().astype(str), current.dropna().astype(str)
-    categories = sorted(set(ref) | set(cur))
-    return np.array(
-        [
-            ref.value_counts().reindex(categories, fill_value=0).to_numpy(),
-            cur.value_counts().reindex(categories, fill_value=0).to_numpy(),
-        ],
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Create the command line parser."""
-    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
-    parser.add_argument(
-        "--current",
-        type=Path,
-        required=True,
-        help="recent inputs: the service's .jsonl input log or a CSV file",
-    )
-    parser.add_argument(
-        "--reference",
-        type=Path,
-        default=None,
-        help=f"training data (default: processed_dir/{TRAIN_FILE})",
-    )
-    parser.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=None,
-        help="configuration file (default: configs/train.toml)",
-    )
-    parser.add_argument(
-        "--report",
-        type=Path,
-        default=None,
-        help="JSON report to write (default: drift.json next to metrics)",
-    )
-    parser.add_argument(
-        "--alpha",
-        type=float,
-        default=ALPHA,
-        help=f"false-alarm rate over all features (default: {ALPHA})",
-    )
-    parser.add_argument(
-        "--min-effect",
-        type=float,
-        default=MIN_EFFECT,
-        help=f"smallest effect size that counts (default: {MIN_EFFECT})",
-    )
-    parser.add_argument(
-        "--min-rows",
-        type=int,
-        default=MIN_ROWS,
-        help=f"values needed per feature (default: {MIN_ROWS})",
-    )
-    return parser
-
-
-def run(args: argparse.Namespace) -> DriftReport:
-    """Run the check the parsed arguments describe; write the report.
-
-    Raises:
-        ProjectError: When the configuration or a file cannot be used.
-    """
-    if not 0 < args.alpha < 1:
-        msg = f"--alpha must be between 0 and 1, got {args.alpha}"
-        raise DriftCheckError(msg)
-    config = load_config(args.config)
-    processed = config.paths.processed_dir
-    reference_path = args.reference or processed / TRAIN_FILE
-    if not reference_path.is_file():
-        msg = f"{reference_path} not found: run the training step first "
-        msg += "(make train)"
-        raise DriftCheckError(msg)
-    reference = normalize_columns(read_csv(reference_path))
-    target = config.data.target
-    features = [name for name in reference.columns if name != target]
-    report = check_drift(
-        reference,
-        read_inputs(args.current),
-        features,
-        alpha=args.alpha,
-        min_effect=args.min_effect,
-        min_rows=args.min_rows,
-    )
-    path = args.report or config.paths.metrics.parent / "drift.json"
-    content = {
-        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "reference": str(reference_path),
-        "current": str(args.current),
-        **report.to_dict(),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-    return report
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the drift check and return the exit status.
-
-    Args:
-        argv: Arguments without the program name; ``sys.argv[1:]`` by default.
-    """
-    args = build_parser().parse_args(argv)
-    try:
-        report = run(args)
-    except ProjectError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return ERROR
-    print(report.message)
-    return DRIFT if report.drift else NO_DRIFT
-
-
-if __name__ == "__main__":
-    sys.exit(main())
