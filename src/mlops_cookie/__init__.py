@@ -1,3 +1,3 @@
 """mlops-cookie: an ML project template for copier, cookiecutter and cruft."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
