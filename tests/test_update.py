@@ -249,7 +249,7 @@ def build_history(repo: Path) -> Path:
     git("commit", "-q", "-m", "release 0.1.1: docs/pipeline.md -> docs/pipeline-guide.md", cwd=repo)
     git("tag", "v0.1.1", cwd=repo)
     (tree / "docs" / "pipeline.md").write_text(NEW_PIPELINE)
-    for rel in ("docs/notebooks.md", "configs/train.toml", "README.md"):
+    for rel in ("docs/notebooks.md", "configs/train.toml", "README.md", "notebooks/README.md"):
         with (tree / rel).open("a") as handle:
             handle.write("\n# changed in v0.1.2\n" if rel.endswith(".toml") else "\nv0.1.2.\n")
     (tree / "tests" / "test_added_in_v012.py").write_text(NEW_TEST)
@@ -336,20 +336,24 @@ def test_a_file_the_user_deleted_after_the_last_update_stays_deleted_and_is_repo
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_the_report_lists_template_changes_to_owned_files_and_skipped_new_files(
+def test_owned_files_keep_the_users_edits_and_take_the_release_when_never_edited(
     engine, history, tmp_path
 ) -> None:
     project = generate_at(engine, history, tmp_path, ref="v0.1.1")
+    owned, untouched = "configs/train.toml", "notebooks/README.md"  # both _skip_if_exists
+    edited = (project / owned).read_text() + "# ours\n"
+    (project / owned).write_text(edited)
+    commit_all(project, "our config")
     report = update(project, "v0.1.2", trust=True)
-    owned = "configs/train.toml"  # the user's file (_skip_if_exists, [tool.cruft] skip)
-    assert "# changed in v0.1.2" not in (project / owned).read_text()
+    # edited: the user's file stays; the report says so and keeps the template's version
+    assert (project / owned).read_text() == edited, report.render()
     assert any(item.startswith(f"{owned} ") for item in report.not_applied), report.render()
-    new_test = "tests/test_added_in_v012.py"
-    if engine == "cruft":  # cruft skips new files in tests/: listed, not silently dropped
-        assert not (project / new_test).exists()
-        assert any(item.startswith(f"{new_test} ") for item in report.not_applied)
-    else:  # copier adds a new file even where it never overwrites one
-        assert (project / new_test).read_text() == NEW_TEST
+    assert "# changed in v0.1.2" in (project / UPDATE_DIR / owned).read_text()
+    # never edited: nothing of the user's to protect, so it takes the release's version
+    assert (project / untouched).read_text().endswith("v0.1.2.\n"), report.render()
+    assert untouched in report.refreshed
+    # a new file in the user's folders arrives with both engines (cruft skips it by itself)
+    assert (project / "tests/test_added_in_v012.py").read_text() == NEW_TEST, report.render()
 
 
 def test_update_needs_trust_to_run_migrations_and_changes_nothing_without(history, tmp_path):

@@ -39,6 +39,11 @@ _major, _minor, *_ = __version__.split(".")
 NEXT_TAG = f"v{_major}.{int(_minor) + 1}.0"
 # The commit of this repository's main branch that was released as v0.1.0 (tags don't travel).
 V010_COMMIT = "045625b2b88a735f74536b0ab0b9d290df4d0c53"
+# The commits of main released as earlier versions (tags don't travel), oldest first.
+RELEASES = {
+    "v0.1.0": V010_COMMIT,
+    "v0.2.0": "ed21913c1de726a3a60ce408b47cf9c55bc82c61",
+}
 
 
 def _copy_worktree(dest: Path) -> None:
@@ -69,15 +74,18 @@ def snapshot_template(dest: Path, tag: str | None = None) -> Path:
     return dest
 
 
-def template_history(dest: Path, old_commit: str = V010_COMMIT, old_tag: str = "v0.1.0") -> Path:
-    """A throwaway template repo with two real releases: `old_commit` of this repository's
-    history tagged `old_tag`, then the working tree on top, tagged with the current version."""
-    archive = git_bytes("archive", "--format=tar", old_commit, cwd=REPO_ROOT)
+def template_history(dest: Path, releases: dict[str, str] | None = None) -> Path:
+    """A throwaway template repo with real releases: each commit of this repository's history
+    in `releases` (tag -> commit, oldest first) tagged with its tag, then the working tree on
+    top, tagged with the current version."""
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
     git("init", "-q", "-b", "main", cwd=dest)
-    _commit_and_tag(dest, f"release {old_tag}", old_tag)
+    for tag, commit in (releases or RELEASES).items():
+        git("rm", "-rqf", "--ignore-unmatch", ".", cwd=dest)
+        archive = git_bytes("archive", "--format=tar", commit, cwd=REPO_ROOT)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(dest, filter="data")
+        _commit_and_tag(dest, f"release {tag}", tag)
     git("rm", "-rqf", ".", cwd=dest)
     _copy_worktree(dest)
     _commit_and_tag(dest, f"release {CURRENT_TAG}", CURRENT_TAG)
@@ -122,7 +130,9 @@ def release_next(repo: Path) -> None:
     # rename a question everywhere
     copier_yml = repo / "copier.yml"
     text = re.sub(r"\bline_length\b", "max_line_length", copier_yml.read_text())
-    copier_yml.write_text(text.replace("_migrations: []\n", MIGRATIONS))
+    copier_yml.write_text(
+        re.sub(r"^_migrations:(?: \[\])?\n", MIGRATIONS, text, count=1, flags=re.M)
+    )
     for path in tree.rglob("*"):
         if path.is_file() and "cookiecutter.line_length" in path.read_text(errors="ignore"):
             text = path.read_text().replace(

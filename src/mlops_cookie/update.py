@@ -64,6 +64,7 @@ class Report:
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    refreshed: list[str] = field(default_factory=list)  # yours, unchanged: the new version
     not_applied: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # adopt: what it did not write, and why
     notes: list[str] = field(default_factory=list)
@@ -86,6 +87,7 @@ class Report:
             ("changed", self.changed),
             ("added", self.added),
             ("brought back (the template has them; you had not deleted them)", self.restored),
+            ("yours but unchanged since generated, so updated", self.refreshed),
             ("identical, left alone", self.identical),
             ("kept deleted (you deleted them; the template still has them)", self.kept_deleted),
             (
@@ -398,6 +400,11 @@ def _user_deleted(project: Path, path: str, start: str, answers_file: str) -> bo
     return MIGRATION_TRAILER not in message and answers_file not in touched
 
 
+def _content_at(project: Path, commit: str, path: str) -> bytes | None:
+    shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=project, capture_output=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
 def _exists_at(project: Path, commit: str, path: str) -> bool:
     check = subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=project,
                            capture_output=True)  # fmt: skip
@@ -491,7 +498,7 @@ def update(
             report.notes.append("already at the newest release")
         _settle_files(project, start, answers_file, engine, old_render, new_render, report)
     report.conflicts = _conflicts(project)
-    done = set(report.conflicts) | set(report.restored)
+    done = set(report.conflicts) | set(report.restored) | set(report.refreshed)
     report.changed = sorted(
         path
         for _, path in git.status(project)
@@ -544,7 +551,8 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
         new = {}
     old = old or {}
     adopted, held = _adopted_files(project, "kept"), _adopted_files(project, "held")
-    skip = _cruft_skip(project) if engine == "cruft" else []
+    owned = _cruft_skip(project)  # every render carries the list, copier's projects too
+    skip = owned if engine == "cruft" else []
     changed_now = {path for _, path in git.status(project)}
     for path in sorted(new):
         file = project / path
@@ -566,19 +574,36 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
                 _save_template_version(project, path, new[path])
             continue
         if not file.exists() and not file.is_symlink():
-            if _matches(path, skip):  # cruft skips new files in the user's folders
-                report.not_applied.append(f"{path} (new in the template; [tool.cruft] skip)")
-                _save_template_version(project, path, new[path])
-                continue
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(new[path])
-            report.restored.append(path)
+            if path in old or not _matches(path, skip):
+                report.restored.append(path)
+            # else: a new file cruft skips in your folders; nothing of yours to protect
             continue
-        template_changed = path in old and old[path] != new[path]
-        untouched = path not in changed_now and file.is_file()
-        if template_changed and untouched and file.read_bytes() != new[path]:
+        if path not in old or old[path] == new[path] or not file.is_file():
+            continue
+        if file.read_bytes() == new[path]:
+            continue
+        if _content_at(project, start, path) == old[path]:
+            # yours (_skip_if_exists / [tool.cruft] skip) but never changed since the template
+            # wrote it: nothing to protect, so it gets the release's version like any other
+            file.write_bytes(new[path])
+            report.refreshed.append(path)
+        elif path not in changed_now:
             report.not_applied.append(f"{path} (yours: the update leaves it alone)")
             _save_template_version(project, path, new[path])
+        elif _matches(path, owned):  # only a migration changes a file the engines skip
+            report.not_applied.append(f"{path} (yours: converted by the release's migration)")
+            _save_template_version(project, path, new[path])
+    for path in sorted(set(old) - set(new)):  # dropped by the release
+        file = project / path
+        if path in adopted or not file.is_file() or file.is_symlink():
+            continue
+        if file.read_bytes() == old[path] == _content_at(project, start, path):
+            file.unlink()  # cruft keeps what its skip list covers; nothing of yours is in it
+            git.run(project, "rm", "-q", "--cached", "--ignore-unmatch", "--", path)
+        elif path not in changed_now:
+            report.not_applied.append(f"{path} (the template removed it; yours, so kept)")
     # the engines' .rej next to an adopted file whose original we kept
     for path in adopted:
         rej = project / f"{path}.rej"
