@@ -8,10 +8,13 @@ Goals (reported, never asserted in tests):
 - the generated project's own test suite: <= 15 s;
 - one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s;
 - `mlops-cookie workshop` for 100 attendees: <= 60 s.
+Size (default render, lines per part, so the number is watched): the package's `src/` <= 1,200
+lines; the parts are the user's files (`[tool.cruft] skip`), the template-owned package, tests,
+CI/CD, IaC, docs and the rest.
 The generated API under load has its own script, bench_serving.py (it starts a server).
 
-Usage: python benchmarks/bench.py [--reference CHECKOUT-OR-URL] [--renders-only] [--runs N]
-                                  [--green-runs N] [--json PATH]
+Usage: python benchmarks/bench.py [--reference CHECKOUT-OR-URL] [--renders-only] [--lines-only]
+                                  [--runs N] [--green-runs N] [--json PATH]
 Prints a table (median, min-max spread, peak RSS), the ratios to the reference, and writes the
 figures as JSON. `make bench` passes REFERENCE (see the Makefile) and installs ccds (the
 pyproject.toml group `bench`).
@@ -20,6 +23,7 @@ pyproject.toml group `bench`).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import platform
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -247,6 +252,56 @@ def update_one_release(work: Path, runs: int) -> Figure:
     )
 
 
+SRC_GOAL = 1200  # lines of the default render's src/
+CI_PATHS = (".github/", ".gitlab/", ".gitlab-ci.yml", ".azure/", "azure-pipelines.yml", "scripts/")
+
+
+def part_of(path: str, owned: list[str]) -> str:
+    """The part a generated file belongs to, for the lines-per-part table."""
+    if any(fnmatch.fnmatchcase(path, pattern) for pattern in owned):
+        return "yours (user-owned: config, notebooks, data/features/models, their test)"
+    if path.startswith("src/"):
+        return "template-owned package (src/)"
+    if path.startswith("tests/"):
+        return "tests (template-owned)"
+    if path.startswith(CI_PATHS):
+        return "CI/CD and scripts/ (workflows, pipelines, deploy)"
+    if path.startswith("infra/"):
+        return "IaC (infra/)"
+    if path.startswith("docs/") or path.endswith(".md"):
+        return "docs"
+    return "the rest (build, lint, container, editor config)"
+
+
+def lines_per_part(template: Path, work: Path) -> dict[str, int]:
+    """Lines of a default copier render, per part; `src/ total` is the figure with a goal."""
+    from copier import run_copy
+
+    project = work / "lines"
+    run_copy(str(template), str(project), data=ANSWERS, defaults=True, quiet=True)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    owned = pyproject["tool"]["cruft"]["skip"]
+    parts: dict[str, int] = {}
+    src = 0
+    for file in sorted(project.rglob("*")):
+        rel = file.relative_to(project).as_posix()
+        if not file.is_file() or rel.startswith(".git/") or rel == ".copier-answers.yml":
+            continue
+        count = len(file.read_bytes().splitlines())
+        parts[part_of(rel, owned)] = parts.get(part_of(rel, owned), 0) + count
+        src += count if rel.startswith("src/") else 0
+    parts = dict(sorted(parts.items(), key=lambda item: -item[1]))
+    parts["src/ total (yours + template-owned)"] = src
+    return parts
+
+
+def print_lines(parts: dict[str, int]) -> None:
+    print("\n| lines per part (default render) | lines |\n| --- | --- |")
+    for name, count in parts.items():
+        goal = f" (goal <= {SRC_GOAL}: {'met' if count <= SRC_GOAL else 'MISSED'})"
+        print(f"| {name} | {count}{goal if name.startswith('src/') else ''} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="rounds of the render comparison")
@@ -259,12 +314,19 @@ def main() -> int:
     parser.add_argument(
         "--renders-only", action="store_true", help="only the side-by-side render comparison"
     )
+    parser.add_argument(
+        "--lines-only", action="store_true", help="only the lines per part of a default render"
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/latest.json"))
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mlops-cookie-bench-"))
     try:
         template = snapshot_template(work / "template")
+        lines = lines_per_part(template, work)
+        if args.lines_only:
+            print_lines(lines)
+            return 0
         reference, source = prepare_reference(args.reference, work)
         figures, ratios = side_by_side(work, template, reference, args.runs)
         if reference is None:
@@ -284,6 +346,7 @@ def main() -> int:
         goal = RATIO_GOALS[name.rsplit(" (", 1)[0]]
         verdict = "met" if ratio <= goal else "MISSED"
         print(f"{name}: {ratio:.2f}x the reference's (goal <= {goal:g}x: {verdict})")
+    print_lines(lines)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "version": __version__,
@@ -291,6 +354,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "reference": source,
         "ratios": ratios,
+        "lines": lines,
         "figures": [asdict(f) | {"median": f.median} for f in figures],
     }
     args.json.write_text(json.dumps(payload, indent=2) + "\n")
