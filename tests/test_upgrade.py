@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import CURRENT_TAG, commit_all, generate_old, git, tree
+from helpers import CURRENT_TAG, commit_all, generate_old, git, make, tree
 
 from mlops_cookie.devtools import RELEASES, template_history
 from mlops_cookie.questions import REPO_ROOT
@@ -145,7 +146,50 @@ def test_the_updated_project_passes_its_own_make_ci(upgraded) -> None:
     if (engine, old_tag) != ("copier", "v0.2.0"):
         pytest.skip("one real make ci: the other updates equal a fresh render plus the edits")
     commit_all(project, f"update to {CURRENT_TAG}")
-    result = subprocess.run(
-        ["make", "ci"], cwd=project, capture_output=True, text=True, timeout=900
+    make(project, "ci")
+
+
+# --------------------------------------------------------------------------- the migration alone
+MIGRATION = REPO_ROOT / "hooks" / "migrations" / "train_toml_v030.py"
+
+
+def migrate(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(MIGRATION)], cwd=project, capture_output=True, text=True, check=False
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_the_migration_takes_the_chosen_estimators_table_and_is_idempotent(tmp_path) -> None:
+    config = tmp_path / "configs" / "train.toml"
+    config.parent.mkdir()
+    config.write_text(
+        '[data]\nsource = "data/raw/x.csv"\ntarget = "churn"\n\n'
+        '[model]\nestimator = "random_forest"\n\n'
+        "[model.logistic_regression]\nC = 0.5\n\n"
+        "[model.random_forest]  # tuned\nn_estimators = 50\n\n"
+        '[quality_gate]\nmetric = "f1"\nthreshold = 0.7\n'
+    )
+    assert migrate(tmp_path).returncode == 0
+    converted = config.read_text()
+    data = tomllib.loads(converted)
+    assert data["model"] == {
+        "task": "classification",
+        "estimator": "random_forest",
+        "params": {"n_estimators": 50},
+    }
+    assert "[model.params] # tuned" in converted
+    assert "# C = 0.5" in converted  # the other estimator's values, as comments
+    assert data["features"] == {"drop": [], "categorical": [], "numeric": []}
+    assert migrate(tmp_path).returncode == 0
+    assert config.read_text() == converted  # a second run changes nothing
+
+
+def test_the_migration_refuses_a_broken_config_in_one_line_and_writes_nothing(tmp_path) -> None:
+    config = tmp_path / "configs" / "train.toml"
+    config.parent.mkdir()
+    config.write_text("[model\nestimator = 1\n")
+    result = migrate(tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "configs/train.toml is not valid TOML" in result.stderr
+    assert config.read_text() == "[model\nestimator = 1\n"

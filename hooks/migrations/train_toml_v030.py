@@ -8,7 +8,8 @@ and comments stay where they are:
 - `[model]` gains `task = "classification"` (the only task before v0.3.0);
 - the table of the chosen estimator (`[model.<estimator>]`) becomes `[model.params]`; the
   tables of the other estimators, unused, stay as comments to copy back when you switch;
-- `[features.ratios]` (gone: derive columns in `features.engineer()`) stays as comments.
+- `[features.ratios]` (gone: derive columns in `features.engineer()`) stays as comments;
+- `[features]` gains the new `drop`, `categorical` and `numeric` lists (empty: as before).
 A file already in the new format, or missing, is left alone. `mlops-cookie update` replaces a
 file you never edited with the release's own version afterwards (with its comments).
 """
@@ -21,6 +22,14 @@ from pathlib import Path
 ESTIMATORS = {"logistic_regression", "random_forest", "hist_gradient_boosting"}
 HEADER = re.compile(r"^\s*\[([A-Za-z0-9_.\-\s]+)\]\s*(#.*)?$")
 NOTE = "# v0.3.0 update: "
+FEATURES = f"""{NOTE}new: columns the model must not see (IDs, leaks), and the type of the
+# others (empty lists: numbers are numeric, everything else is categorical)
+[features]
+drop = []
+categorical = []
+numeric = []
+
+"""
 
 
 def convert(text: str) -> str | None:
@@ -32,12 +41,18 @@ def convert(text: str) -> str | None:
     if "task" in model and not old_tables and not ratios:
         return None
     chosen = str(model.get("estimator", "logistic_regression"))
+    features = data.get("features", {})
+    plain = any(re.sub(r"\s+", "", m.group(1)) == "features" for m in map(HEADER.match,
+                text.splitlines()) if m)  # fmt: skip
+    add_features = not plain and not {"drop", "categorical", "numeric"} & set(features)
     out: list[str] = []
     section = ""
     for line in text.splitlines(keepends=True):
         header = HEADER.match(line)
         if header:
             section = re.sub(r"\s+", "", header.group(1))
+            if section == "model" and add_features:
+                out.append(FEATURES)
             name = section.removeprefix("model.")
             if section == f"model.{chosen}" and "params" not in model:
                 out.append(f"{NOTE}the hyper-parameters of {chosen} (was [model.{chosen}])\n")
