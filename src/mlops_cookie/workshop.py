@@ -90,6 +90,7 @@ class Attendee:
             "author_name": self.name,
             "author_email": self.email or f"{self.slug}@example.com",
             "include_example": True,
+            "workshop": True,  # the module checks (scripts/workshop_check.py), recorded
         }
 
 
@@ -265,6 +266,8 @@ def check_answers(
         )
     if str(shared.get("include_example", "true")).lower() in {"false", "no", "n", "0", "off"}:
         raise UserError("include_example=false: workshops need the example pipeline")
+    if str(shared.get("workshop", "true")).lower() in {"false", "no", "n", "0", "off"}:
+        raise UserError("workshop=false: workshop repositories carry the module checks")
     probe = Attendee(0, "Facilitator", "facilitator", "facilitator@example.com", "workshop-probe")
     error = answer_error(questions, probe.answers(title, shared))
     if error:
