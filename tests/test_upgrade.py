@@ -90,3 +90,23 @@ def test_the_project_records_the_new_release(upgraded, history: Path) -> None:
     else:
         state = json.loads((project / ".cruft.json").read_text())
         assert state["commit"] == git("rev-parse", f"{CURRENT_TAG}^{{commit}}", cwd=history).strip()
+
+
+@pytest.mark.parametrize("engine", ["copier", "cruft"])
+def test_a_workshop_repository_from_before_the_answer_keeps_its_grader_when_asked(
+    engine: str, history: Path, tmp_path: Path
+) -> None:
+    """Every v0.1.0 project has the grader and no `workshop` answer: a plain update removes it
+    (the fresh-render test above), `--data workshop=true` keeps it and records the answer."""
+    project = generate_old(engine, history, tmp_path, ref=OLD_TAG)
+    grader = project / "scripts" / "workshop_check.py"
+    assert grader.is_file()
+    report = update(project, to_ref=CURRENT_TAG, data={"workshop": "true"})
+    assert report.exit_code == 0, report.render()
+    assert grader.is_file()
+    assert "workshop-check:" in (project / "Makefile").read_text()
+    if engine == "copier":
+        assert yaml.safe_load((project / ".copier-answers.yml").read_text())["workshop"] is True
+    else:
+        context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+        assert context["workshop"] is True

@@ -367,6 +367,7 @@ def has_grader(project: Path) -> bool:
     """The grader and everything that points at it come and go together."""
     parts = (
         (project / GRADER).is_file(),
+        "make workshop-check" in (project / "README.md").read_text(),
         "workshop-check:" in (project / "Makefile").read_text(),
         "workshop_check.py" in (project / "scripts" / "README.md").read_text(),
         # docs/development.md, or wherever a release moved it
