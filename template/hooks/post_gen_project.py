@@ -47,7 +47,7 @@ EXCLUDE = json.loads(
  "{% if serving != 'fastapi' %}docs/serving.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
- "{% if not workshop %}scripts/workshop_check.py{% endif %}"
+ "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"
 ]{% endraw %}'''
 )
 # <<<
