@@ -156,6 +156,7 @@ def valid_row(names: list[str], values: list[Any]) -> bool:
 FREE_VALUES: dict[str, list[Any]] = {
     "line_length": ["88", "79", "120"],
     "include_example": [True, False],
+    "workshop": [False, True],
 }
 
 

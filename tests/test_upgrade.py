@@ -193,3 +193,23 @@ def test_the_migration_refuses_a_broken_config_in_one_line_and_writes_nothing(tm
     assert len(result.stderr.strip().splitlines()) == 1
     assert "configs/train.toml is not valid TOML" in result.stderr
     assert config.read_text() == "[model\nestimator = 1\n"
+
+
+@pytest.mark.parametrize("engine", ["copier", "cruft"])
+def test_a_workshop_repository_from_before_the_answer_keeps_its_grader_when_asked(
+    engine: str, history: Path, tmp_path: Path
+) -> None:
+    """Every v0.2.0 project has the grader and no `workshop` answer: a plain update removes it
+    (the fresh-render test above), `--data workshop=true` keeps it and records the answer."""
+    project = generate_old(engine, history, tmp_path, ref="v0.2.0")
+    grader = project / "scripts" / "workshop_check.py"
+    assert grader.is_file()
+    report = update(project, to_ref=CURRENT_TAG, data={"workshop": "true"}, trust=True)
+    assert report.exit_code == 0, report.render()
+    assert grader.is_file()
+    assert "workshop-check:" in (project / "Makefile").read_text()
+    if engine == "copier":
+        assert yaml.safe_load((project / ".copier-answers.yml").read_text())["workshop"] is True
+    else:
+        context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+        assert context["workshop"] is True

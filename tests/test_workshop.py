@@ -5,6 +5,7 @@ run in their generated repository, each exercised for real."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -33,6 +34,7 @@ from helpers import (
 
 from mlops_cookie import workshop
 from mlops_cookie.cli import cli
+from mlops_cookie.devtools import PROJECT_DIR
 from mlops_cookie.update import UserError, update
 from mlops_cookie.workshop import RosterError, read_roster
 
@@ -151,6 +153,7 @@ def test_answers_the_template_refuses_are_reported_with_their_line(template_repo
         ({"ci_provider": "jenkins"}, "--data: ci_provider 'jenkins' is not allowed"),
         ({"project_name": "Same"}, "set per attendee from the roster"),
         ({"include_example": "false"}, "workshops need the example pipeline"),
+        ({"workshop": "false"}, "workshop repositories carry the module checks"),
         ({"colour": "red"}, "unknown question(s) in --data: colour"),
     ],
 )
@@ -356,6 +359,107 @@ def test_cli_renders_and_reports(template_repo, tmp_path) -> None:
     assert (tmp_path / "out" / "mlops-ada" / ".gitlab-ci.yml").is_file()
 
 
+# ------------------------------------------------------------------ the grader's owner
+GRADER = "scripts/workshop_check.py"
+
+
+def has_grader(project: Path) -> bool:
+    """The grader and everything that points at it come and go together."""
+    parts = (
+        (project / GRADER).is_file(),
+        "make workshop-check" in (project / "README.md").read_text(),
+        "workshop-check:" in (project / "Makefile").read_text(),
+        "workshop_check.py" in (project / "scripts" / "README.md").read_text(),
+        # docs/development.md, or wherever a release moved it
+        any("workshop-check" in page.read_text() for page in (project / "docs").glob("*.md")),
+    )
+    assert len(set(parts)) == 1, f"{project}: grader, Makefile target, docs disagree: {parts}"
+    return parts[0]
+
+
+def test_only_workshop_repositories_have_the_grader(template_repo, tmp_path) -> None:
+    args = ["new", str(tmp_path / "new"), "--defaults", "-d", "project_name=Demo", "--no-git"]
+    new = CliRunner().invoke(cli, [*args, "-t", str(template_repo)])
+    assert new.exit_code == 0, new.output
+    assert not has_grader(tmp_path / "new")
+    answers = yaml.safe_load((tmp_path / "new" / ".copier-answers.yml").read_text())
+    assert answers["workshop"] is False
+    workshop.run(roster(tmp_path, ROSTER), tmp_path / "out", str(template_repo), git=False)
+    repo = tmp_path / "out" / "mlops-ada"
+    assert has_grader(repo)
+    assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["workshop"] is True
+
+
+def release_a_grader_fix(releases: Path) -> str:
+    """The next release changes the grader (a template-owned file); returns the new line."""
+    line = f"# fixed in {NEXT_TAG}\n"
+    grader = releases / PROJECT_DIR / GRADER
+    grader.write_text(grader.read_text() + line)
+    git("commit", "-qam", f"release {NEXT_TAG}", cwd=releases)
+    git("tag", NEXT_TAG, cwd=releases)
+    return line
+
+
+def create_with(engine: str, releases: Path, parent: Path, answers: dict[str, object]) -> Path:
+    """A project from release CURRENT_TAG by the engine itself, committed."""
+    if engine == "copier":
+        from copier import run_copy
+
+        project = parent / "demo"
+        run_copy(str(releases), str(project), data={"project_name": "Demo", **answers},
+                 vcs_ref=CURRENT_TAG, defaults=True, quiet=True)  # fmt: skip
+    else:
+        from cruft import create
+
+        project = Path(create(str(releases), output_dir=parent, checkout=CURRENT_TAG,
+                              no_input=True, extra_context={"project_name": "Demo", **answers},
+                              directory="template"))  # fmt: skip
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", f"generated from {CURRENT_TAG}", cwd=project)
+    return project
+
+
+def update_with(engine: str, project: Path) -> None:
+    """The engine's own update to NEXT_TAG, non-interactive, as a user would run it."""
+    if engine == "copier":
+        from copier import run_update
+
+        run_update(str(project), vcs_ref=NEXT_TAG, defaults=True, overwrite=True, quiet=True)
+    else:
+        import cruft
+
+        assert cruft.update(project, checkout=NEXT_TAG, skip_apply_ask=True)
+
+
+@pytest.mark.parametrize("engine", ["copier", "cruft"])
+def test_the_grader_survives_the_engines_own_updates(engine, tmp_path) -> None:
+    """The answer is recorded (.copier-answers.yml, .cruft.json), so `copier update` and
+    `cruft update` render the grader again, with the release's fix, and still leave it out of
+    every other project."""
+    releases = snapshot_template(tmp_path / "releases")
+    fix = release_a_grader_fix(releases)
+    projects = {
+        flag: create_with(engine, releases, tmp_path / f"workshop-{flag}", {"workshop": flag})
+        for flag in (True, False)
+    }
+    assert [has_grader(projects[flag]) for flag in (True, False)] == [True, False]
+    for project in projects.values():
+        update_with(engine, project)
+    assert has_grader(projects[True])
+    assert (projects[True] / GRADER).read_text().endswith(fix)
+    assert not has_grader(projects[False])
+    if engine == "copier":
+        recorded = yaml.safe_load((projects[True] / ".copier-answers.yml").read_text())
+        assert (recorded["_commit"], recorded["workshop"]) == (NEXT_TAG, True)
+    else:
+        state = json.loads((projects[True] / ".cruft.json").read_text())
+        assert (state["commit"], state["context"]["cookiecutter"]["workshop"]) == (
+            git("rev-parse", NEXT_TAG, cwd=releases).strip(),
+            True,
+        )
+
+
 def test_a_workshop_repository_updates_to_the_next_release(tmp_path) -> None:
     releases = snapshot_template(tmp_path / "releases")
     release_next(releases)
@@ -365,6 +469,7 @@ def test_a_workshop_repository_updates_to_the_next_release(tmp_path) -> None:
     report = update(repo, trust=True)  # the next release has migrations
     assert (report.to_version, report.exit_code) == (NEXT_TAG, 0), report.render()
     assert (repo / ".editorconfig").is_file()
+    assert has_grader(repo)
 
 
 @pytest.mark.slow

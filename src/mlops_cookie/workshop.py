@@ -90,6 +90,7 @@ class Attendee:
             "author_name": self.name,
             "author_email": self.email or f"{self.slug}@example.com",
             "include_example": True,
+            "workshop": True,  # the module checks (scripts/workshop_check.py), recorded
         }
 
 
@@ -265,6 +266,8 @@ def check_answers(
         )
     if str(shared.get("include_example", "true")).lower() in {"false", "no", "n", "0", "off"}:
         raise UserError("include_example=false: workshops need the example pipeline")
+    if str(shared.get("workshop", "true")).lower() in {"false", "no", "n", "0", "off"}:
+        raise UserError("workshop=false: workshop repositories carry the module checks")
     probe = Attendee(0, "Facilitator", "facilitator", "facilitator@example.com", "workshop-probe")
     error = answer_error(questions, probe.answers(title, shared))
     if error:
@@ -665,8 +668,10 @@ The same list, for scripts: `{SUMMARY_CSV}`.
    organisation (`gh repo create ORG/REPO --private --source REPO --push`), or copy the
    folder to their machine. The repositories record the template as `{result.template}`:
    if that is a local path, publish the template first or `copier update` will not find it.
-2. Every attendee runs `make ci` in their repository first: it installs `.venv/` and proves the
-   example pipeline trains and passes its quality gate (a few minutes on a fresh machine).
+2. Every attendee opens their repository in a GitHub Codespace or a Dev Container
+   (`.devcontainer/devcontainer.json`: Python and uv, `make install` when it is created), or
+   clones it locally (git, make, Python and uv needed), then runs `make ci`: it proves the
+   example pipeline trains and passes its quality gate (installing `.venv/` first if needed).
 3. Work through the modules in order (the workshop path in the mlops-cookie documentation).
    Each ends with a check the attendee runs in their repository:
 

@@ -46,7 +46,8 @@ EXCLUDE = json.loads(
  "{% if serving != 'fastapi' %}infra/bicep/modules/network.bicep{% endif %}",
  "{% if serving != 'fastapi' %}docs/serving.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
- "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}"
+ "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
+ "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"
 ]{% endraw %}'''
 )
 # <<<

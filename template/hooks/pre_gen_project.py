@@ -167,6 +167,12 @@ TABLE = json.loads(
    "type": "bool",
    "choices": null,
    "validator": null
+  },
+  {
+   "name": "workshop",
+   "type": "bool",
+   "choices": null,
+   "validator": null
   }
  ],
  "context": {

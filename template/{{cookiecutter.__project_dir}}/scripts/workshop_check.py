@@ -358,9 +358,20 @@ def check_monitoring(checks: Checks) -> None:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         report = {}
-    features = report.get("features")
-    drifted = [f["name"] for f in features or [] if f.get("drift")]
-    found = isinstance(features, list) and bool(features)
+    # `make drift` writes {"features": {name: {..., "drift": bool}}}; a list of
+    # {"name": ..., "drift": ...} is what older releases wrote
+    features = report.get("features") if isinstance(report, dict) else None
+    if isinstance(features, dict):
+        features = [
+            {"name": name, **result}
+            for name, result in features.items()
+            if isinstance(result, dict)
+        ]
+    if not isinstance(features, list):
+        features = []
+    features = [f for f in features if isinstance(f, dict)]
+    drifted = [f.get("name") for f in features if f.get("drift")]
+    found = bool(features)
     count = f": {len(drifted)} of {len(features)} drifted" if found else ""
     checks.expect(
         found,
