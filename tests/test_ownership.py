@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git, snapshot_template
-from test_update import generate_old
+from helpers import generate_old, git
 
-from mlops_cookie.devtools import PROJECT_DIR
+from mlops_cookie.devtools import PROJECT_DIR, snapshot_template
 from mlops_cookie.update import update
 
 pytestmark = pytest.mark.slow
@@ -35,13 +34,14 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_template_owned_fix_arrives_and_user_owned_edit_stays(
     engine: str, releases: Path, tmp_path: Path
 ) -> None:
-    project = generate_old(engine, releases, tmp_path)
+    project = generate_old(engine, releases, tmp_path, ref="v0.1.0")
     package = project / "src" / "demo"
     ours = (package / "features.py").read_text() + USER_FEATURE
     (package / "features.py").write_text(ours)
     git("commit", "-q", "-am", "our feature", cwd=project)
 
-    update(project)
+    report = update(project)
 
     assert (package / "promote.py").read_text().endswith(FIX)
     assert (package / "features.py").read_text() == ours
+    assert any(item.startswith("src/demo/features.py ") for item in report.not_applied)
