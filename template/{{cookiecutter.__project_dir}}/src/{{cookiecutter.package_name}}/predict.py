@@ -46,22 +46,11 @@ class LoadedModel:
         return list(self.metadata.get("classes") or [])
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The model's input columns of ``frame``, checked by its schema.
-
-        Raises:
-            DataError: One line naming the column and the failed rule.
-        """
+        """The model's input columns of ``frame``, checked by its schema."""
         if frame.empty:
-            msg = "the input has no rows"
-            raise DataError(msg)
+            raise DataError("the input has no rows")
         checked = validate(normalize_columns(frame), self.schema, "input")
         return checked[self.feature_names]
-
-    @property
-    def numeric(self) -> list[str]:
-        """The numeric input columns."""
-        columns = self.schema.columns
-        return [n for n in self.feature_names if columns[n].dtype is not None]
 
     def predict(
         self,
@@ -71,9 +60,12 @@ class LoadedModel:
         """Predictions (and class probabilities) for each row of ``frame``.
 
         ``checked``: the caller enforced the schema already (the API's
-        request model is built from it), so the check is skipped.
+        request model is built from it), so only the types are coerced.
         """
-        inputs = frame[self.feature_names] if checked else self.check(frame)
+        if checked:
+            inputs = self.schema.coerce_dtype(frame[self.feature_names])
+        else:
+            inputs = self.check(frame)
         if not self.classes:
             values = self.pipeline.predict(inputs)
             return pd.DataFrame({PREDICTION: values}, index=frame.index)
@@ -86,12 +78,9 @@ class LoadedModel:
 
 
 def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
-    """Load the pipeline and metadata written by the training step.
+    """The pipeline and metadata of training (ModelError if unusable).
 
     Model files are pickles: load only models you trained or trust.
-
-    Raises:
-        ModelError: When either file is missing or unusable.
     """
     for path in (model_path, metadata_path):
         if not path.is_file():
@@ -99,16 +88,14 @@ def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
             raise ModelError(msg)
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        schema = pa.DataFrameSchema.from_json(
-            json.dumps(metadata["input_schema"]),
-        )
+        schema_json = json.dumps(metadata["input_schema"])
+        schema = pa.DataFrameSchema.from_json(schema_json)
         pipeline = joblib.load(model_path)
     except Exception as exc:  # unpickling fails in many ways
         msg = f"cannot load the model from {model_path}: {exc!r}"
         raise ModelError(msg) from None
     if not isinstance(pipeline, Pipeline):
-        msg = f"{model_path} is not a model of this project"
-        raise ModelError(msg)
+        raise ModelError(f"{model_path} is not a model of this project")
     return LoadedModel(pipeline, metadata, schema)
 
 
