@@ -29,21 +29,9 @@ class LoadedModel:
     pipeline: Pipeline
     metadata: dict[str, Any]
     schema: pa.DataFrameSchema
-
-    @property
-    def version(self) -> str:
-        """Model version recorded at training time."""
-        return str(self.metadata["model_version"])
-
-    @property
-    def feature_names(self) -> list[str]:
-        """Input columns the model needs, in training order."""
-        return list(self.metadata["feature_names"])
-
-    @property
-    def classes(self) -> list[Any]:
-        """Class labels (empty for a regression)."""
-        return list(self.metadata.get("classes") or [])
+    version: str  # recorded at training time
+    feature_names: list[str]  # the input columns, in training order
+    classes: list[Any]  # class labels (empty for a regression)
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model's input columns of ``frame``, checked by its schema."""
@@ -96,7 +84,9 @@ def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
         raise ModelError(msg) from None
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{model_path} is not a model of this project")
-    return LoadedModel(pipeline, metadata, schema)
+    names, classes = metadata["feature_names"], metadata.get("classes") or []
+    version = str(metadata["model_version"])
+    return LoadedModel(pipeline, metadata, schema, version, names, classes)
 
 
 def predict_file(model: LoadedModel, source: Path, output: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import pandas as pd
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from asgi_correlation_id.log_filters import CorrelationIdFilter
-from fastapi import FastAPI, Request, Response
+from fastapi import Body, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
@@ -110,26 +110,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     default = settings.model_path.with_suffix(".json")
     metadata = settings.model_metadata_path or default
     try:
-        model = load_model(settings.model_path, metadata)
+        model: LoadedModel | None = load_model(settings.model_path, metadata)
     except ModelError as exc:
         logger.error("model not loaded: %s", exc)
-        _unavailable(app, f"no model loaded: {exc}")
-        return app
-    estimator = str(model.metadata["estimator"])
-    MODEL.info({"version": model.version, "estimator": estimator})
-    READY.set(1)
-    body = build_body(model)
+        model, reason = None, f"no model loaded: {exc}"
+    READY.set(model is not None)
+    body = build_body(model) if model else Annotated[Any, Body()]
     if settings.input_log:
         settings.input_log.parent.mkdir(parents=True, exist_ok=True)
 
     @app.get("/ready", tags=["operations"])
-    def ready() -> dict[str, str]:
-        """Readiness: a model is loaded."""
+    def ready() -> Any:
+        """Readiness: 200 once a model is loaded, else 503 and the reason."""
+        if model is None:
+            return JSONResponse({"status": "not ready", "reason": reason}, 503)
         return {"status": "ready", "model_version": model.version}
 
     @app.post("/predict", tags=["model"])
     def predict(payload: body) -> Any:  # type: ignore[valid-type]
         """Predict one row or a batch of rows."""
+        if model is None:
+            return _error(503, reason)
         rows = getattr(payload, "instances", None) or [payload]
         records = [row.model_dump(by_alias=True) for row in rows]
         frame = pd.DataFrame.from_records(records, columns=model.feature_names)
@@ -145,7 +146,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         answers = [{PREDICTION: y, "probabilities": p} for y, p in pairs]
         return {"model_version": model.version, "predictions": answers}
 
-    logger.info("serving model %s", model.version)
+    if model is not None:
+        estimator = str(model.metadata["estimator"])
+        MODEL.info({"version": model.version, "estimator": estimator})
+        logger.info("serving model %s", model.version)
     return app
 
 
@@ -160,20 +164,6 @@ def log_inputs(path: Path, rows: list[dict[str, Any]], version: str) -> None:
             handle.write(text)
     except OSError as exc:  # never fail a prediction for the log
         logger.warning("cannot write the input log %s: %s", path, exc)
-
-
-def _unavailable(app: FastAPI, reason: str) -> None:
-    READY.set(0)
-
-    @app.get("/ready", tags=["operations"])
-    def not_ready() -> JSONResponse:
-        """Readiness: no model could be loaded."""
-        return JSONResponse({"status": "not ready", "reason": reason}, 503)
-
-    @app.post("/predict", tags=["model"])
-    def unavailable() -> JSONResponse:
-        """No predictions without a model."""
-        return _error(503, reason)
 
 
 def _observe(app: FastAPI) -> None:
@@ -208,18 +198,15 @@ def _observe(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
-        for error in exc.errors():
+        for error in exc.errors()[:20]:
             loc = [str(part) for part in error["loc"]]
             if loc[1:2] in (["single"], ["batch"]):
                 del loc[1]  # the tag of the body's union
-            message = str(error["msg"])
-            if error["type"] == "json_invalid":  # add the parser's reason
-                message += f": {error.get('ctx', {}).get('error', '')}"
-            problems.append({"loc": ".".join(loc), "msg": message})
-        listed = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
-        if len(problems) > 5:
-            listed += f" (and {len(problems) - 5} more)"
-        return _error(422, f"invalid request: {listed}", detail=problems[:20])
+            why = error.get("ctx", {}).get("error")  # why JSON did not parse
+            text = f"{'.'.join(loc)}: {error['msg']}"
+            problems.append(f"{text} ({why})" if why else text)
+        listed = "; ".join(problems[:5]) + (" (...)" if problems[5:] else "")
+        return _error(422, f"invalid request: {listed}", detail=problems)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
