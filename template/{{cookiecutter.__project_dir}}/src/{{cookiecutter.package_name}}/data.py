@@ -69,10 +69,9 @@ def normalize_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def raw_schema(config: Config) -> pa.DataFrameSchema:
     """What the raw data must satisfy: target, listed columns, your checks."""
-    if config.model.task == "regression":
-        target = pa.Column(float, coerce=True)
-    else:
-        target = pa.Column(checks=FEW_CLASSES)
+    regression = config.model.task == "regression"
+    classes = pa.Column(checks=FEW_CLASSES)
+    target = pa.Column(float, coerce=True) if regression else classes
     columns = {config.data.target: target}
     for name in config.features.numeric:
         columns[name] = pa.Column(float, nullable=True, coerce=True)

@@ -36,7 +36,7 @@ def compare_feature(known: pd.Series, recent: pd.Series) -> dict[str, Any]:
     else:
         ref, cur = known.dropna().astype(str), recent.dropna().astype(str)
         counts = [ref.value_counts(), cur.value_counts()]
-        table = pd.concat(counts, axis="columns").fillna(0).to_numpy().T
+        table = pd.concat(counts, axis=1).fillna(0).astype(int).to_numpy().T
         if table.shape[1] < 2:  # one category on both sides: no change
             return {"test": "chi2", "p_value": 1.0, "effect": 0.0}
         result = stats.chi2_contingency(table)

@@ -50,10 +50,8 @@ class LoadedModel:
         ``checked``: the caller enforced the schema already (the API's
         request model is built from it), so only the types are coerced.
         """
-        if checked:
-            inputs = self.schema.coerce_dtype(frame[self.feature_names])
-        else:
-            inputs = self.check(frame)
+        inputs = frame[self.feature_names] if checked else self.check(frame)
+        inputs = self.schema.coerce_dtype(inputs)
         if not self.classes:
             values = self.pipeline.predict(inputs)
             return pd.DataFrame({PREDICTION: values}, index=frame.index)
