@@ -1,10 +1,8 @@
 """The pipeline configuration: ``configs/train.toml``, validated by pydantic.
 
-An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value of
-the file, e.g. ``<PACKAGE>_QUALITY_GATE__THRESHOLD=0.9`` in a CI job, where
-``<PACKAGE>`` is the package name in upper case. Relative paths resolve
-against the project root (the folder with ``pyproject.toml``), so commands
-behave the same from any folder. Column names are snake_case, as in the data.
+An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value,
+e.g. ``<PACKAGE>_QUALITY_GATE__THRESHOLD=0.9`` in CI. Relative paths resolve
+against the project root (the folder with ``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -145,10 +143,7 @@ def find_config(start: Path | None = None) -> Path:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Read, validate and resolve a configuration file.
-
-    A ConfigError is one line naming the file, the key and the problem.
-    """
+    """The configuration; a ConfigError names the file, key and problem."""
     file = find_config() if path is None else Path(path)
     if not file.is_file():
         raise ConfigError(f"config file not found: {file}")

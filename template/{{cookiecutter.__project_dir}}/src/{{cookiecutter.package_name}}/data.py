@@ -133,24 +133,17 @@ def load_dataset(config: Config) -> pd.DataFrame:
     return frame
 
 
-def split_dataset(
-    frame: pd.DataFrame,
-    config: Config,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_dataset(frame: pd.DataFrame, config: Config) -> list[pd.DataFrame]:
     """Training and held-out frames (stratified for classification)."""
-    target = frame[config.data.target]
+    data, target = config.data, frame[config.data.target]
     stratify = target if config.model.task == "classification" else None
+    options = {"test_size": data.test_size, "random_state": data.random_state}
     try:
-        train, test = train_test_split(
-            frame,
-            test_size=config.data.test_size,
-            random_state=config.data.random_state,
-            stratify=stratify,
-        )
+        parts = train_test_split(frame, stratify=stratify, **options)
     except ValueError as exc:
         msg = f"cannot split the data ({len(frame)} rows): {exc}"
         raise DataError(msg) from None
-    return train.reset_index(drop=True), test.reset_index(drop=True)
+    return [part.reset_index(drop=True) for part in parts]
 
 
 def features_target(

@@ -52,10 +52,7 @@ def check_drift(
     min_effect: float = 0.1,
     min_rows: int = 30,
 ) -> dict[str, Any]:
-    """Compare ``current`` with ``reference`` on every reference column.
-
-    Both need ``min_rows`` values of each column.
-    """
+    """Compare ``current`` with ``reference``, column by column."""
     features = [str(name) for name in reference.columns]
     missing = ", ".join(name for name in features if name not in current)
     if missing:
@@ -67,12 +64,10 @@ def check_drift(
             msg = f"fewer than {min_rows} {label} values of: {short}"
             raise DataError(msg)
     limit = alpha / max(len(features), 1)
-    results = {}
-    for name in features:
-        result = compare_feature(reference[name], current[name])
+    results = {n: compare_feature(reference[n], current[n]) for n in features}
+    for result in results.values():
         significant = result["p_value"] < limit
         result["drift"] = significant and result["effect"] >= min_effect
-        results[name] = result
     drifted = [name for name, result in results.items() if result["drift"]]
     message = f"drift in {len(drifted)} of {len(features)} features: "
     message += ", ".join(drifted)
@@ -93,10 +88,7 @@ def check_drift(
 
 
 def read_inputs(path: Path) -> pd.DataFrame:
-    """Recent inputs: the service's JSON Lines log or a CSV file.
-
-    The log's own columns (``_time``, ``_request_id``...) are dropped.
-    """
+    """Recent inputs: the JSON Lines log of the service (or a CSV file)."""
     if not path.is_file():
         msg = f"{path} not found: serve some requests with INPUT_LOG set, "
         raise DataError(msg + "or pass a CSV file (CURRENT=...)")

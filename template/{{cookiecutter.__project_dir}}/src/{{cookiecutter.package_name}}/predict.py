@@ -40,24 +40,20 @@ class LoadedModel:
         checked = validate(normalize_columns(frame), self.schema, "input")
         return checked[self.feature_names]
 
-    def predict(
-        self,
-        frame: pd.DataFrame,
-        checked: bool = False,
-    ) -> pd.DataFrame:
-        """Predictions (and class probabilities) for each row of ``frame``.
+    def predict(self, rows: pd.DataFrame, valid: bool = False) -> pd.DataFrame:
+        """Predictions (and class probabilities) for each row.
 
-        ``checked``: the caller enforced the schema already (the API's
-        request model is built from it), so only the types are coerced.
+        ``valid``: the caller enforced the schema already (the API's request
+        model is built from it), so only the types are coerced.
         """
-        inputs = frame[self.feature_names] if checked else self.check(frame)
+        inputs = rows[self.feature_names] if valid else self.check(rows)
         inputs = self.schema.coerce_dtype(inputs)
         if not self.classes:
             values = self.pipeline.predict(inputs)
-            return pd.DataFrame({PREDICTION: values}, index=frame.index)
+            return pd.DataFrame({PREDICTION: values}, index=rows.index)
         proba = self.pipeline.predict_proba(inputs)
         names = [f"probability_{label}" for label in self.classes]
-        result = pd.DataFrame(proba, index=frame.index, columns=names)
+        result = pd.DataFrame(proba, index=rows.index, columns=names)
         labels = np.asarray(self.classes)[proba.argmax(axis=1)]
         result.insert(0, PREDICTION, labels)
         return result
@@ -88,10 +84,7 @@ def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
 
 
 def predict_file(model: LoadedModel, source: Path, output: Path) -> None:
-    """Score a CSV file; write it with the prediction columns added.
-
-    Nothing is written when the input fails the model's schema.
-    """
+    """Write a CSV file with prediction columns added (if inputs are valid)."""
     frame = read_csv(source)
     predictions = model.predict(frame)
     scored = frame.drop(columns=predictions.columns, errors="ignore")

@@ -16,10 +16,7 @@ from .errors import DataError
 
 
 def read_metric(path: Path, metric: str | None) -> tuple[str, float, bool]:
-    """The metric's name and value in a report, and whether its gate passed.
-
-    ``metric`` defaults to the metric of the report's quality gate.
-    """
+    """A report's metric (default: the gate's), value, and gate verdict."""
     if not path.is_file():
         raise DataError(f"{path} not found")
     try:

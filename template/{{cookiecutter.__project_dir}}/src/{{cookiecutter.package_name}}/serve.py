@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rows = getattr(payload, "instances", None) or [payload]
         records = [row.model_dump(by_alias=True) for row in rows]
         frame = pd.DataFrame.from_records(records, columns=model.feature_names)
-        result = model.predict(frame, checked=True)
+        result = model.predict(frame, valid=True)
         labels = result.pop(PREDICTION).tolist()
         ROWS.observe(len(rows))
         for label in labels:

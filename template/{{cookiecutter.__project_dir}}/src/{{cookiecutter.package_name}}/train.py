@@ -44,16 +44,13 @@ def fit_pipeline(config: Config, train: pd.DataFrame) -> Pipeline:
         raise ModelError(msg) from None
 
 
-def cross_validated(
-    config: Config,
-    train: pd.DataFrame,
-    metrics: list[str],
-) -> dict[str, float] | None:
-    """Mean out-of-fold scores on the training frame (None: CV is off)."""
+def cross_validated(config: Config, train: pd.DataFrame) -> dict[str, float]:
+    """Mean out-of-fold scores on the training frame (empty: CV is off)."""
     folds, seed = config.model.cv_folds, config.data.random_state
-    if folds == 0:
-        return None
     features, target = data.features_target(train, config)
+    if folds == 0:
+        return {}
+    metrics = reported_metrics(config, target)
     splitter = KFold if config.model.task == "regression" else StratifiedKFold
     cv = splitter(folds, shuffle=True, random_state=seed)
     pipeline = build_pipeline(config, features)
@@ -62,11 +59,9 @@ def cross_validated(
 
 
 def train(config: Config) -> dict[str, Any]:
-    """Run the training step; return the model's metadata.
+    """Write the splits, the fitted pipeline and its metadata; return that.
 
-    Writes the splits to ``paths.processed_dir``, the fitted pipeline to
-    ``paths.model`` and its metadata (with the input schema) to
-    ``paths.metadata``; nothing when a step fails.
+    Nothing is written when a step fails.
     """
     frame = data.load_dataset(config)
     train_frame, test_frame = data.split_dataset(frame, config)
@@ -89,7 +84,7 @@ def train(config: Config) -> dict[str, Any]:
         "n_train": len(train_frame),
         "n_test": len(test_frame),
         "training_metrics": scores,
-        "cross_validation": cross_validated(config, train_frame, metrics),
+        "cross_validation": cross_validated(config, train_frame) or None,
         "config_hash": config.digest,
         "data_source": config.data.source,
         "versions": {**versions, "python": platform.python_version()},
