@@ -75,18 +75,18 @@ class ModelConfig(Section):
         return self
 
 
+def _scorer(name: str) -> str:
+    if name not in get_scorer_names():
+        msg = f"'{name}' is not a scikit-learn scorer name"
+        raise ValueError(f"{msg} (sklearn.metrics.get_scorer_names())")
+    return name
+
+
 class GateConfig(Section):
-    """The held-out score a model needs (a scikit-learn scorer name)."""
+    """The held-out score a model needs (higher is better)."""
 
-    metric: str
+    metric: Annotated[str, AfterValidator(_scorer)]
     threshold: float
-
-    @model_validator(mode="after")
-    def _scorer(self) -> GateConfig:
-        if self.metric not in get_scorer_names():
-            msg = f"'{self.metric}' is not a scikit-learn scorer name"
-            raise ValueError(f"{msg} (sklearn.metrics.get_scorer_names())")
-        return self
 
 
 class PathsConfig(Section):

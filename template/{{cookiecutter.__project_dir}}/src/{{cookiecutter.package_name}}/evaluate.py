@@ -41,8 +41,9 @@ def score(
     try:
         scorer = check_scoring(pipeline, scoring=metrics)
         scores = scorer(pipeline, features, target)
-    except ValueError as exc:
-        raise DataError(f"cannot compute {metrics}: {exc}") from None
+    except (AttributeError, ValueError) as exc:  # a metric of another task
+        names = ", ".join(metrics)
+        raise DataError(f"cannot compute {names}: {exc}") from None
     return {name: round(float(value), 6) for name, value in scores.items()}
 
 
