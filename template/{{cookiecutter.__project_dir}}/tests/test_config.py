@@ -25,7 +25,7 @@ def test_project_config_loads_with_paths_inside_the_project(
         ({"test_size": "1.5"}, "data.test_size: Input should be less than 1"),
         ({"estimator": '"svm"'}, "estimator 'svm' does not exist"),
         ({"cv_folds": "1"}, "cv_folds must be 0 (off) or at least 2"),
-        ({"metric": '"r2"'}, "'r2' does not fit a classification task"),
+        ({"metric": '"f2"'}, "'f2' is not a scikit-learn scorer"),
         ({"task": '"ranking"'}, "model.task: Input should be"),
         ({"threshold": '"high"'}, "quality_gate.threshold: Input should be"),
     ],

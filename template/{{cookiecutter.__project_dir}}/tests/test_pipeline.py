@@ -49,6 +49,11 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
     report = evaluate(config)
     assert report["quality_gate"]["passed"], report["message"]
     assert set(report["metrics"]) >= {"r2", "neg_root_mean_squared_error"}
+    (tmp_path / "auc").mkdir()
+    edits["metric"] = '"roc_auc"'  # a classification metric: one clear line
+    config = load_config(write_project(tmp_path / "auc", edits))
+    with pytest.raises(DataError, match="cannot compute roc_auc"):
+        train(config)
 
 
 def test_drop_and_categorical_lists_shape_the_features(

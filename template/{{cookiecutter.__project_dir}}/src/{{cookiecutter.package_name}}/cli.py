@@ -1,18 +1,13 @@
 """The command line: every command of the project, in one Typer app.
 
 Run it as the package's console script or with ``python -m`` and the package.
-
 Problems a user can fix (bad configuration or data, a failed quality gate)
 end with one line on stderr and exit status 1, never with a traceback.
 """
 
 from __future__ import annotations
 
-{% if cookiecutter.serving == 'fastapi' -%}
-import json
-{% endif -%}
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +19,7 @@ import uvicorn
 from . import __version__
 from .config import load_config
 {%- if cookiecutter.serving == 'fastapi' %}
-from .data import TRAIN_FILE, normalize_columns, read_csv
+from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
 from .errors import ProjectError
 from .evaluate import evaluate as run_evaluate
@@ -34,29 +29,13 @@ from .monitoring import check_drift, read_inputs
 from .predict import load_model, predict_file
 from .promote import decide
 {%- if cookiecutter.serving == 'fastapi' %}
-from .serve import Settings, log_config
+from .serve import Settings, setup_logging
 {%- endif %}
 from .train import train as run_train
 
-app = typer.Typer(
-    help="Train, evaluate and use the model of this project.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="Configuration file (default: configs/train.toml).",
-    ),
-]
-
-
-def fail(message: str, status: int = 1) -> typer.Exit:
-    """Print ``message`` on stderr; the exit to raise."""
-    typer.echo(message, err=True)
-    return typer.Exit(status)
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+HELP = "Configuration file (default: configs/train.toml)."
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=HELP)]
 
 
 def _version(value: bool) -> None:
@@ -68,46 +47,36 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True),
-    ] = False,
+    version: Annotated[bool, typer.Option(callback=_version)] = False,
 ) -> None:
-    """Log progress to stderr (only warnings with --quiet)."""
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    """Train, evaluate and use the model (progress on stderr; -q: warnings)."""
+    level = logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", force=True)
 
 
 @app.command()
-def train(config: ConfigOption = None) -> None:
+def train(config: ConfigOpt = None) -> None:
     """Load, check and split the data; fit and save the model."""
     run_train(load_config(config))
 
 
 @app.command()
-def evaluate(config: ConfigOption = None) -> None:
+def evaluate(config: ConfigOpt = None) -> None:
     """Score the held-out split; exit 1 when the quality gate fails."""
     report = run_evaluate(load_config(config))
+    typer.echo(report["message"], err=not report["quality_gate"]["passed"])
     if not report["quality_gate"]["passed"]:
-        raise fail(report["message"])
-    typer.echo(report["message"])
+        raise typer.Exit(1)
 
 
 @app.command()
 def predict(
     source: Annotated[Path, typer.Option("--input", "-i", help="To score.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="To write.")],
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", "-m", help="Model file (metadata: .json)."),
-    ] = None,
-    config: ConfigOption = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m")] = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Add predictions to a CSV file."""
+    """Add predictions to a CSV file (--model: its metadata is the .json)."""
     paths = load_config(config).paths
     metadata = model.with_suffix(".json") if model else paths.metadata
     predict_file(load_model(model or paths.model, metadata), source, output)
@@ -127,7 +96,8 @@ def promote(
     try:
         promoted, message = decide(candidate, baseline, metric, tolerance)
     except ProjectError as exc:
-        raise fail(f"error: {exc}", 2) from None
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(message)
     if not promoted:
         raise typer.Exit(1)
@@ -142,7 +112,7 @@ def drift(
     alpha: Annotated[float, typer.Option(min=0, max=1)] = 0.05,
     min_effect: Annotated[float, typer.Option(min=0)] = 0.1,
     min_rows: Annotated[int, typer.Option(min=1)] = 30,
-    config: ConfigOption = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Compare recent inputs with the training data; exit 1 on drift.
 
@@ -150,23 +120,16 @@ def drift(
     """
     try:
         settings = load_config(config)
-        reference = reference or settings.paths.processed_dir / TRAIN_FILE
+        paths, target = settings.paths, settings.data.target
+        reference = reference or paths.processed_dir / TRAIN_FILE
         known = normalize_columns(read_csv(reference))
-        target = settings.data.target
-        features = [name for name in known.columns if name != target]
-        result = check_drift(
-            known,
-            read_inputs(current),
-            features,
-            alpha,
-            min_effect,
-            min_rows,
-        )
+        known = known.drop(columns=target, errors="ignore")
+        recent = read_inputs(current)
+        result = check_drift(known, recent, alpha, min_effect, min_rows)
     except ProjectError as exc:
-        raise fail(f"error: {exc}", 2) from None
-    report = report or settings.paths.metrics.parent / "drift.json"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    write_json(report or paths.metrics.parent / "drift.json", result)
     typer.echo(result["message"])
     if result["drift"]:
         raise typer.Exit(1)
@@ -178,14 +141,15 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
 ) -> None:
     """Serve the model over HTTP (see the serve module)."""
+    setup_logging(Settings().log_level.upper())
+    # Logs go through the root logger; the app logs each request itself.
     uvicorn.run(
         f"{__package__}.serve:create_app",
         factory=True,
         host=host,
         port=port,
-        log_config=log_config(Settings().log_level.upper()),
+        log_config=None,
         access_log=False,
-        proxy_headers=True,
         timeout_graceful_shutdown=10,
     )
 {%- endif %}

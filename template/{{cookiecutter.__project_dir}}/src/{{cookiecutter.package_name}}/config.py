@@ -1,10 +1,8 @@
 """The pipeline configuration: ``configs/train.toml``, validated by pydantic.
 
-An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value of
-the file, e.g. ``<PACKAGE>_QUALITY_GATE__THRESHOLD=0.9`` in a CI job, where
-``<PACKAGE>`` is the package name in upper case. Relative paths resolve
-against the project root (the folder with ``pyproject.toml``), so commands
-behave the same from any folder. Column names are snake_case, as in the data.
+An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value,
+e.g. ``<PACKAGE>_QUALITY_GATE__THRESHOLD=0.9`` in CI. Relative paths resolve
+against the project root (the folder with ``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -14,33 +12,26 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic.functional_validators import AfterValidator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sklearn.metrics import get_scorer_names
 
 from .data import BUILTIN_PREFIX, to_snake_case
 from .errors import ConfigError
-from .models import METRICS, build_estimator
+from .models import build_estimator
 
 DEFAULT_CONFIG = Path("configs") / "train.toml"
 Column = Annotated[str, Field(min_length=1), AfterValidator(to_snake_case)]
 
 
-class Section(BaseModel):
+class Section(BaseModel, extra="forbid", frozen=True):
     """A table of the file: unknown keys are errors, values are read-only."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DataConfig(Section):
@@ -61,12 +52,10 @@ class FeaturesConfig(Section):
 
     @model_validator(mode="after")
     def _disjoint(self) -> FeaturesConfig:
-        lists = (self.drop, self.categorical, self.numeric)
-        seen = [name for names in lists for name in names]
+        seen = [*self.drop, *self.categorical, *self.numeric]
         twice = sorted({name for name in seen if seen.count(name) > 1})
         if twice:
-            msg = f"column(s) listed twice: {', '.join(twice)}"
-            raise ValueError(msg)
+            raise ValueError(f"column(s) listed twice: {', '.join(twice)}")
         return self
 
 
@@ -81,16 +70,22 @@ class ModelConfig(Section):
     @model_validator(mode="after")
     def _buildable(self) -> ModelConfig:
         if self.cv_folds == 1:
-            msg = "cv_folds must be 0 (off) or at least 2"
-            raise ValueError(msg)
-        build_estimator(self.task, self.estimator, self.params)
+            raise ValueError("cv_folds must be 0 (off) or at least 2")
+        build_estimator(self, None)
         return self
+
+
+def _scorer(name: str) -> str:
+    if name not in get_scorer_names():
+        msg = f"'{name}' is not a scikit-learn scorer name"
+        raise ValueError(f"{msg} (sklearn.metrics.get_scorer_names())")
+    return name
 
 
 class GateConfig(Section):
     """The held-out score a model needs (higher is better)."""
 
-    metric: str
+    metric: Annotated[str, AfterValidator(_scorer)]
     threshold: float
 
 
@@ -119,15 +114,6 @@ class Config(BaseSettings):
     quality_gate: GateConfig
     paths: PathsConfig = PathsConfig()
 
-    @model_validator(mode="after")
-    def _metric_fits_task(self) -> Config:
-        allowed = METRICS[self.model.task]
-        if self.quality_gate.metric not in allowed:
-            msg = f"quality_gate.metric '{self.quality_gate.metric}' does not "
-            msg += f"fit a {self.model.task} task; use one of: "
-            raise ValueError(msg + ", ".join(allowed))
-        return self
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -143,16 +129,11 @@ class Config(BaseSettings):
     @property
     def digest(self) -> str:
         """SHA-256 of the settings, recorded with each model it trains."""
-        text = self.model_dump_json().encode("utf-8")
-        return hashlib.sha256(text).hexdigest()
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 def find_config(start: Path | None = None) -> Path:
-    """``configs/train.toml`` in ``start`` (default: cwd) or a parent folder.
-
-    Raises:
-        ConfigError: When no folder up to the root has one.
-    """
+    """``configs/train.toml`` in ``start`` (default: cwd) or a parent."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / DEFAULT_CONFIG).is_file():
@@ -162,44 +143,24 @@ def find_config(start: Path | None = None) -> Path:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Read, validate and resolve a configuration file.
-
-    Raises:
-        ConfigError: One line naming the file, the key and the problem.
-    """
+    """The configuration; a ConfigError names the file, key and problem."""
     file = find_config() if path is None else Path(path)
     if not file.is_file():
-        msg = f"config file not found: {file}"
-        raise ConfigError(msg)
+        raise ConfigError(f"config file not found: {file}")
     try:
         config = Config(**TomlConfigSettingsSource(Config, toml_file=file)())
     except tomllib.TOMLDecodeError as exc:
-        msg = f"{file} is not valid TOML: {exc}"
-        raise ConfigError(msg) from None
+        raise ConfigError(f"{file} is not valid TOML: {exc}") from None
     except ValidationError as exc:
-        raise ConfigError(f"{file}: {describe(exc)}") from None
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "the file"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{file}: {key}: {message}") from None
     folders = file.resolve().parents
-    root = next(
-        (p for p in folders if (p / "pyproject.toml").is_file()),
-        folders[0],
-    )
-    source = config.data.source
-    if not source.startswith(BUILTIN_PREFIX):
-        source = str(root / source)
-    paths = {name: root / value for name, value in config.paths}
-    return config.model_copy(
-        update={
-            "data": config.data.model_copy(update={"source": source}),
-            "paths": PathsConfig(**paths),
-        },
-    )
-
-
-def describe(error: ValidationError) -> str:
-    """The first problem of a validation error as ``key: message``."""
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "the file"
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "missing":
-        return f"{key} is required"
-    return f"{key}: {message}"
+    is_root = (p for p in folders if (p / "pyproject.toml").is_file())
+    root = next(is_root, folders[0])
+    data = config.data
+    if not data.source.startswith(BUILTIN_PREFIX):
+        data = data.model_copy(update={"source": str(root / data.source)})
+    paths = PathsConfig(**{k: root / v for k, v in config.paths})
+    return config.model_copy(update={"data": data, "paths": paths})

@@ -7,6 +7,7 @@ the column and the rule in one line, before anything is written.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -31,7 +32,11 @@ BUILTIN_DATASETS = {
     "diabetes": load_diabetes,  # regression, 442 rows
 }
 TRAIN_FILE, TEST_FILE = "train.csv", "test.csv"
-MAX_CLASSES = 50  # more distinct labels than this: probably a regression
+# More distinct labels than 50 probably means a regression target.
+FEW_CLASSES = pa.Check(
+    lambda labels: 2 <= labels.nunique() <= 50,
+    error="2 to 50 classes (set model.task for a regression)",
+)
 
 #: Your own rules for raw columns, added to the schema checked before
 #: training, e.g. ``{"age": [pa.Check.in_range(0, 120)]}``.
@@ -53,11 +58,7 @@ def to_snake_case(name: object) -> str:
 
 
 def normalize_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with snake_case column names.
-
-    Raises:
-        DataError: When two columns get the same name, or one gets none.
-    """
+    """``frame`` with snake_case column names, unique and not empty."""
     names = [to_snake_case(column) for column in frame.columns]
     clashes = sorted({n for n in names if names.count(n) > 1 or not n})
     if clashes:
@@ -69,14 +70,9 @@ def normalize_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def raw_schema(config: Config) -> pa.DataFrameSchema:
     """What the raw data must satisfy: target, listed columns, your checks."""
     regression = config.model.task == "regression"
-    target_checks = [] if regression else [_few_classes()]
-    columns = {
-        config.data.target: pa.Column(
-            float if regression else None,
-            checks=target_checks,
-            coerce=regression,
-        ),
-    }
+    classes = pa.Column(checks=FEW_CLASSES)
+    target = pa.Column(float, coerce=True) if regression else classes
+    columns = {config.data.target: target}
     for name in config.features.numeric:
         columns[name] = pa.Column(float, nullable=True, coerce=True)
     for name in config.features.categorical:
@@ -93,16 +89,10 @@ def input_schema(features: pd.DataFrame) -> pa.DataFrameSchema:
     Types only: new data may go beyond the training ranges, and missing
     values are imputed by the pipeline.
     """
-    return pa.DataFrameSchema(
-        {
-            str(name): pa.Column(
-                float if is_numeric_dtype(dtype) else None,
-                nullable=True,
-                coerce=True,
-            )
-            for name, dtype in features.dtypes.items()
-        },
-    )
+    dtypes = features.dtypes.items()
+    kinds = {str(n): float if is_numeric_dtype(t) else None for n, t in dtypes}
+    columns = {n: pa.Column(kind, nullable=True) for n, kind in kinds.items()}
+    return pa.DataFrameSchema(columns, coerce=True)
 
 
 def validate(
@@ -110,71 +100,50 @@ def validate(
     schema: pa.DataFrameSchema,
     where: str,
 ) -> pd.DataFrame:
-    """``frame`` checked (and coerced) by ``schema``.
-
-    Raises:
-        DataError: One line naming the column, the rule and a failing value.
-    """
+    """``frame`` checked and coerced by ``schema``; errors name the column."""
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        first = exc.failure_cases.iloc[0]
+        first, count = exc.failure_cases.iloc[0], len(exc.failure_cases)
+        column, case = first["column"], first["failure_case"]
         if first["check"] == "column_in_dataframe":
-            msg = f"{where}: column '{first['failure_case']}' is missing"
+            msg = f"column '{case}' is missing"
         else:
-            count = len(exc.failure_cases)
-            msg = f"{where}: column '{first['column']}' failed "
-            msg += f"{first['check']} ({count} case(s), e.g. "
-            msg += f"{first['failure_case']!r})"
-        raise DataError(msg) from None
+            msg = f"column '{column}' failed {first['check']} ({count} case(s)"
+            msg += f", e.g. {case!r})"
+        raise DataError(f"{where}: {msg}") from None
 
 
 def load_dataset(config: Config) -> pd.DataFrame:
-    """The configured dataset with snake_case columns, checked by its schema.
-
-    Raises:
-        DataError: When the source is missing or fails the raw schema.
-    """
+    """The configured dataset, snake_case columns, checked by its schema."""
     source = config.data.source
+    name = source.removeprefix(BUILTIN_PREFIX)
+    if source.startswith(BUILTIN_PREFIX) and name not in BUILTIN_DATASETS:
+        bundled = ", ".join(BUILTIN_DATASETS)
+        raise DataError(f"unknown dataset '{source}'; bundled: {bundled}")
     if source.startswith(BUILTIN_PREFIX):
-        name = source.removeprefix(BUILTIN_PREFIX)
-        if name not in BUILTIN_DATASETS:
-            msg = f"unknown dataset '{source}'; bundled: "
-            raise DataError(msg + ", ".join(BUILTIN_DATASETS))
         frame = BUILTIN_DATASETS[name](as_frame=True).frame
+    elif Path(source).is_file():
+        frame = read_csv(Path(source))
     else:
-        path = Path(source)
-        if not path.is_file():
-            msg = f"data file not found: {path} (put it there or change "
-            raise DataError(msg + "data.source in configs/train.toml)")
-        frame = read_csv(path)
+        msg = f"data file not found: {source} (put it there or change "
+        raise DataError(msg + "data.source in configs/train.toml)")
     frame = validate(normalize_columns(frame), raw_schema(config), source)
     logger.info("loaded %d rows x %d columns from %s", *frame.shape, source)
     return frame
 
 
-def split_dataset(
-    frame: pd.DataFrame,
-    config: Config,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training and held-out frames (stratified for classification).
-
-    Raises:
-        DataError: When the data is too small to split this way.
-    """
-    target = frame[config.data.target]
+def split_dataset(frame: pd.DataFrame, config: Config) -> list[pd.DataFrame]:
+    """Training and held-out frames (stratified for classification)."""
+    data, target = config.data, frame[config.data.target]
     stratify = target if config.model.task == "classification" else None
+    options = {"test_size": data.test_size, "random_state": data.random_state}
     try:
-        train, test = train_test_split(
-            frame,
-            test_size=config.data.test_size,
-            random_state=config.data.random_state,
-            stratify=stratify,
-        )
+        parts = train_test_split(frame, stratify=stratify, **options)
     except ValueError as exc:
         msg = f"cannot split the data ({len(frame)} rows): {exc}"
         raise DataError(msg) from None
-    return train.reset_index(drop=True), test.reset_index(drop=True)
+    return [part.reset_index(drop=True) for part in parts]
 
 
 def features_target(
@@ -187,38 +156,21 @@ def features_target(
     return features, frame[config.data.target]
 
 
-def save_splits(train: pd.DataFrame, test: pd.DataFrame, folder: Path) -> None:
-    """Write the splits as CSV files to ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    train.to_csv(folder / TRAIN_FILE, index=False)
-    test.to_csv(folder / TEST_FILE, index=False)
-
-
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file; the usual failures become one-line errors.
-
-    Raises:
-        DataError: When the file is missing, empty or not parseable.
-    """
+    """Read a CSV file; missing, unreadable or empty is one-line DataError."""
     if not path.is_file():
-        msg = f"{path} not found (run make train to write the splits)"
-        raise DataError(msg)
+        raise DataError(f"{path} not found (run make train to write it)")
     try:
         frame = pd.read_csv(path)
     except ValueError as exc:  # pandas' parser and decoding errors
-        msg = f"cannot read {path} as CSV: {exc}"
-        raise DataError(msg) from None
+        raise DataError(f"cannot read {path} as CSV: {exc}") from None
     if frame.empty:
-        msg = f"{path} has no rows"
-        raise DataError(msg)
+        raise DataError(f"{path} has no rows")
     return frame
 
 
-def _few_classes() -> pa.Check:
-    """A classification target: 2 to ``MAX_CLASSES`` labels."""
-
-    def fits(labels: pd.Series) -> Any:
-        return 2 <= labels.nunique() <= MAX_CLASSES
-
-    error = f"2 to {MAX_CLASSES} classes (set model.task for a regression)"
-    return pa.Check(fits, error=error)
+def write_json(path: Path, content: dict[str, Any]) -> None:
+    """Write ``content`` to ``path`` as indented JSON, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(content, indent=2, default=str) + "\n"
+    path.write_text(text, encoding="utf-8")

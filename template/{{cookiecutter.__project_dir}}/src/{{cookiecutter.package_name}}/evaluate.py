@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sklearn.metrics import get_scorer
+from sklearn.metrics import check_scoring
 
-from .data import TEST_FILE, features_target, read_csv
+from .data import TEST_FILE, features_target, read_csv, write_json
 from .errors import DataError
 from .models import REPORTED
 from .predict import load_model
@@ -38,20 +37,14 @@ def score(
     target: pd.Series,
     metrics: list[str],
 ) -> dict[str, float]:
-    """Each metric (a scikit-learn scorer name) of ``pipeline`` on the data.
-
-    Raises:
-        DataError: When a metric cannot be computed on this data.
-    """
-    scores = {}
-    for name in metrics:
-        try:
-            value = get_scorer(name)(pipeline, features, target)
-        except ValueError as exc:
-            msg = f"cannot compute {name}: {exc}"
-            raise DataError(msg) from None
-        scores[name] = round(float(value), 6)
-    return scores
+    """Each metric (a scikit-learn scorer name) of ``pipeline`` on the data."""
+    try:
+        scorer = check_scoring(pipeline, scoring=metrics)
+        scores = scorer(pipeline, features, target)
+    except (AttributeError, ValueError) as exc:  # a metric of another task
+        names = ", ".join(metrics)
+        raise DataError(f"cannot compute {names}: {exc}") from None
+    return {name: round(float(value), 6) for name, value in scores.items()}
 
 
 def evaluate(config: Config) -> dict[str, Any]:
@@ -64,34 +57,22 @@ def evaluate(config: Config) -> dict[str, Any]:
     held_out = read_csv(config.paths.processed_dir / TEST_FILE)
     features, target = features_target(held_out, config)
     inputs = model.check(features)
-    metrics = score(
-        model.pipeline,
-        inputs,
-        target,
-        reported_metrics(config, target),
-    )
+    metrics = reported_metrics(config, target)
+    scores = score(model.pipeline, inputs, target, metrics)
     gate = config.quality_gate
-    value = metrics[gate.metric]
+    value = scores[gate.metric]
     passed = value >= gate.threshold
+    verdict = "passed" if passed else "failed"
+    compared = f"{value:.4f} {'>=' if passed else '<'} {gate.threshold:.4f}"
+    result = {**gate.model_dump(), "value": value, "passed": passed}
     report = {
         "model_version": model.version,
         "evaluated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "n_samples": len(held_out),
-        "metrics": metrics,
-        "quality_gate": {
-            "metric": gate.metric,
-            "value": value,
-            "threshold": gate.threshold,
-            "passed": passed,
-        },
-        "message": f"quality gate {'passed' if passed else 'failed'}: "
-        f"{gate.metric} {value:.4f} {'>=' if passed else '<'} "
-        f"{gate.threshold:.4f}",
+        "metrics": scores,
+        "quality_gate": result,
+        "message": f"quality gate {verdict}: {gate.metric} {compared}",
     }
-    config.paths.metrics.parent.mkdir(parents=True, exist_ok=True)
-    config.paths.metrics.write_text(
-        json.dumps(report, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    write_json(config.paths.metrics, report)
     logger.info("wrote %s", config.paths.metrics)
     return report

@@ -31,10 +31,7 @@ def engineer(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_features(
-    config: FeaturesConfig,
-    frame: pd.DataFrame,
-) -> Pipeline:
+def build_features(config: FeaturesConfig, frame: pd.DataFrame) -> Pipeline:
     """Engineer, then impute and scale numbers, impute and one-hot the rest.
 
     Column types come from ``[features]`` or, when not listed, from the
@@ -46,26 +43,12 @@ def build_features(
     numeric = config.numeric or [c for c in numbers if c not in listed]
     others = [str(c) for c in engineered.columns if c not in numeric]
     categorical = config.categorical or others
-    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
     scale = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    preprocess = ColumnTransformer(
-        [
-            (
-                "numeric",
-                scale,
-                numeric,
-            ),
-            (
-                "categorical",
-                make_pipeline(SimpleImputer(strategy="most_frequent"), encode),
-                categorical,
-            ),
-        ],
-        verbose_feature_names_out=False,
-    )
-    return Pipeline(
-        [
-            ("engineer", FunctionTransformer(engineer)),
-            ("preprocess", preprocess),
-        ],
-    )
+    # dense output: every estimator of models.py accepts it
+    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    impute = SimpleImputer(strategy="most_frequent")
+    encode_step = ("categorical", make_pipeline(impute, encode), categorical)
+    steps = [("numeric", scale, numeric), encode_step]
+    preprocess = ColumnTransformer(steps, verbose_feature_names_out=False)
+    engineering = ("engineer", FunctionTransformer(engineer))
+    return Pipeline([engineering, ("preprocess", preprocess)])

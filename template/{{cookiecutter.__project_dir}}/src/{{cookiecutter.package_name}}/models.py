@@ -1,4 +1,4 @@
-"""The estimators and metrics of each task, by their configuration name.
+"""The estimators of each task, and the metrics reported, by name.
 
 Add an entry to ``ESTIMATORS`` to make another scikit-learn model
 configurable (``[model] estimator = "<name>"``).
@@ -6,8 +6,8 @@ configurable (``[model] estimator = "<name>"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import (
@@ -17,6 +17,9 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
+
+if TYPE_CHECKING:
+    from .config import ModelConfig
 
 ESTIMATORS: dict[str, dict[str, Callable[[], BaseEstimator]]] = {
     "classification": {
@@ -31,30 +34,7 @@ ESTIMATORS: dict[str, dict[str, Callable[[], BaseEstimator]]] = {
     },
 }
 
-#: scikit-learn scorer names a quality gate may use (higher is better).
-METRICS: dict[str, tuple[str, ...]] = {
-    "classification": (
-        "roc_auc",
-        "average_precision",
-        "accuracy",
-        "balanced_accuracy",
-        "f1",
-        "precision",
-        "recall",
-        "roc_auc_ovr_weighted",
-        "f1_weighted",
-        "neg_log_loss",
-    ),
-    "regression": (
-        "r2",
-        "neg_root_mean_squared_error",
-        "neg_mean_absolute_error",
-        "neg_median_absolute_error",
-        "explained_variance",
-    ),
-}
-
-#: Metrics written to the report: binary, multi-class, regression.
+#: scikit-learn scorers written to the report, next to the gate's metric.
 REPORTED: dict[str, tuple[str, ...]] = {
     "binary": ("roc_auc", "average_precision", "accuracy", "f1"),
     "multiclass": ("roc_auc_ovr_weighted", "accuracy", "f1_weighted"),
@@ -66,28 +46,19 @@ REPORTED: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_estimator(
-    task: str,
-    name: str,
-    params: Mapping[str, Any],
-    random_state: int | None = None,
-) -> BaseEstimator:
-    """Create the estimator ``name`` of ``task`` with its hyper-parameters.
-
-    Raises:
-        ValueError: For an unknown estimator or hyper-parameter.
-    """
-    choices = ESTIMATORS[task]
-    if name not in choices:
-        msg = f"estimator '{name}' does not exist for {task}; use one of: "
-        raise ValueError(msg + ", ".join(choices))
-    estimator = choices[name]()
+def build_estimator(model: ModelConfig, seed: int | None) -> BaseEstimator:
+    """The configured estimator; ValueError names a wrong name or parameter."""
+    choices = ESTIMATORS[model.task]
+    if model.estimator not in choices:
+        names = ", ".join(choices)
+        msg = f"estimator '{model.estimator}' does not exist for {model.task}"
+        raise ValueError(f"{msg}; use one of: {names}")
+    estimator = choices[model.estimator]()
     accepted = estimator.get_params()
-    unknown = sorted(set(params) - set(accepted))
+    unknown = ", ".join(sorted(set(model.params) - set(accepted)))
     if unknown:
-        msg = f"unknown hyper-parameter(s) of {type(estimator).__name__}: "
-        raise ValueError(msg + ", ".join(unknown))
-    settings = dict(params)
-    if "random_state" in accepted and "random_state" not in settings:
-        settings["random_state"] = random_state
-    return estimator.set_params(**settings)
+        name = type(estimator).__name__
+        raise ValueError(f"unknown hyper-parameter(s) of {name}: {unknown}")
+    if "random_state" in accepted:  # the configured one wins
+        estimator.set_params(random_state=seed)
+    return estimator.set_params(**model.params)

@@ -29,69 +29,40 @@ class LoadedModel:
     pipeline: Pipeline
     metadata: dict[str, Any]
     schema: pa.DataFrameSchema
-
-    @property
-    def version(self) -> str:
-        """Model version recorded at training time."""
-        return str(self.metadata["model_version"])
-
-    @property
-    def feature_names(self) -> list[str]:
-        """Input columns the model needs, in training order."""
-        return list(self.metadata["feature_names"])
-
-    @property
-    def classes(self) -> list[Any]:
-        """Class labels (empty for a regression)."""
-        return list(self.metadata.get("classes") or [])
+    version: str  # recorded at training time
+    feature_names: list[str]  # the input columns, in training order
+    classes: list[Any]  # class labels (empty for a regression)
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The model's input columns of ``frame``, checked by its schema.
-
-        Raises:
-            DataError: One line naming the column and the failed rule.
-        """
+        """The model's input columns of ``frame``, checked by its schema."""
         if frame.empty:
-            msg = "the input has no rows"
-            raise DataError(msg)
+            raise DataError("the input has no rows")
         checked = validate(normalize_columns(frame), self.schema, "input")
         return checked[self.feature_names]
 
-    @property
-    def numeric(self) -> list[str]:
-        """The numeric input columns."""
-        columns = self.schema.columns
-        return [n for n in self.feature_names if columns[n].dtype is not None]
+    def predict(self, rows: pd.DataFrame, valid: bool = False) -> pd.DataFrame:
+        """Predictions (and class probabilities) for each row.
 
-    def predict(
-        self,
-        frame: pd.DataFrame,
-        checked: bool = False,
-    ) -> pd.DataFrame:
-        """Predictions (and class probabilities) for each row of ``frame``.
-
-        ``checked``: the caller enforced the schema already (the API's
-        request model is built from it), so the check is skipped.
+        ``valid``: the caller enforced the schema already (the API's request
+        model is built from it), so only the types are coerced.
         """
-        inputs = frame[self.feature_names] if checked else self.check(frame)
+        inputs = rows[self.feature_names] if valid else self.check(rows)
+        inputs = self.schema.coerce_dtype(inputs)
         if not self.classes:
             values = self.pipeline.predict(inputs)
-            return pd.DataFrame({PREDICTION: values}, index=frame.index)
+            return pd.DataFrame({PREDICTION: values}, index=rows.index)
         proba = self.pipeline.predict_proba(inputs)
         names = [f"probability_{label}" for label in self.classes]
-        result = pd.DataFrame(proba, index=frame.index, columns=names)
+        result = pd.DataFrame(proba, index=rows.index, columns=names)
         labels = np.asarray(self.classes)[proba.argmax(axis=1)]
         result.insert(0, PREDICTION, labels)
         return result
 
 
 def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
-    """Load the pipeline and metadata written by the training step.
+    """The pipeline and metadata of training (ModelError if unusable).
 
     Model files are pickles: load only models you trained or trust.
-
-    Raises:
-        ModelError: When either file is missing or unusable.
     """
     for path in (model_path, metadata_path):
         if not path.is_file():
@@ -99,24 +70,21 @@ def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
             raise ModelError(msg)
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        schema = pa.DataFrameSchema.from_json(
-            json.dumps(metadata["input_schema"]),
-        )
+        schema_json = json.dumps(metadata["input_schema"])
+        schema = pa.DataFrameSchema.from_json(schema_json)
         pipeline = joblib.load(model_path)
     except Exception as exc:  # unpickling fails in many ways
         msg = f"cannot load the model from {model_path}: {exc!r}"
         raise ModelError(msg) from None
     if not isinstance(pipeline, Pipeline):
-        msg = f"{model_path} is not a model of this project"
-        raise ModelError(msg)
-    return LoadedModel(pipeline, metadata, schema)
+        raise ModelError(f"{model_path} is not a model of this project")
+    names, classes = metadata["feature_names"], metadata.get("classes") or []
+    version = str(metadata["model_version"])
+    return LoadedModel(pipeline, metadata, schema, version, names, classes)
 
 
 def predict_file(model: LoadedModel, source: Path, output: Path) -> None:
-    """Score a CSV file; write it with the prediction columns added.
-
-    Nothing is written when the input fails the model's schema.
-    """
+    """Write a CSV file with prediction columns added (if inputs are valid)."""
     frame = read_csv(source)
     predictions = model.predict(frame)
     scored = frame.drop(columns=predictions.columns, errors="ignore")

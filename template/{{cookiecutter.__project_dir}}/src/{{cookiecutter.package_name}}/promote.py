@@ -12,38 +12,25 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
-
-
-class ReportError(ProjectError):
-    """A metrics report is missing, unreadable or lacks the metric."""
+from .errors import DataError
 
 
 def read_metric(path: Path, metric: str | None) -> tuple[str, float, bool]:
-    """The metric's name and value in a report, and whether its gate passed.
-
-    ``metric`` defaults to the metric of the report's quality gate.
-
-    Raises:
-        ReportError: When the file or the metric cannot be used.
-    """
+    """A report's metric (default: the gate's), value, and gate verdict."""
+    if not path.is_file():
+        raise DataError(f"{path} not found")
     try:
         report: Any = json.loads(path.read_text(encoding="utf-8"))
         gate = report.get("quality_gate", {})
         name = metric or gate["metric"]
         value = report["metrics"][name]
-    except FileNotFoundError:
-        msg = f"{path} not found"
-        raise ReportError(msg) from None
     except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
         msg = f"{path} is not a metrics report with that metric: {exc!r}"
-        raise ReportError(msg) from None
+        raise DataError(msg) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"{path}: '{name}' is not a number"
-        raise ReportError(msg)
+        raise DataError(f"{path}: '{name}' is not a number")
     if not math.isfinite(value):
-        msg = f"{path}: '{name}' is not finite ({value})"
-        raise ReportError(msg)
+        raise DataError(f"{path}: '{name}' is not finite ({value})")
     return name, float(value), gate.get("passed") is not False
 
 
@@ -57,14 +44,10 @@ def decide(
 
     A missing baseline means nothing is in production yet: promote. A
     candidate that failed its own quality gate is never promoted.
-
-    Raises:
-        ReportError: When a report cannot be used for the comparison.
     """
     name, new, passed = read_metric(candidate, metric)
     if not passed:
-        msg = f"{candidate}: the candidate failed its quality gate"
-        raise ReportError(msg)
+        raise DataError(f"{candidate}: the candidate failed its quality gate")
     if not baseline.exists():
         return True, f"promote: {name} {new:.4f} (first deployment)"
     _, old, _ = read_metric(baseline, name)

@@ -1,23 +1,15 @@
-"""HTTP API of the model: predictions, health, readiness and metrics.
+"""HTTP API of the model: /predict, /health, /ready and /metrics.
 
-Start it with ``make serve`` (the ``serve`` command). Endpoints:
-
-- ``POST /predict``: one row as a JSON object, or ``{"instances": [rows]}``.
-  The request schema is built from the model's input schema when the
-  service starts: a missing feature, a wrong type or an unknown field gets
-  422 and a message naming the field.
-- ``GET /health``: liveness; ``GET /ready``: 200 once a model is loaded.
-- ``GET /metrics``: Prometheus metrics (prometheus-fastapi-instrumentator,
-  plus the model's: predictions, rows per request, version, readiness).
-
-Environment: ``MODEL_PATH``, ``MODEL_METADATA_PATH`` (default: the ``.json``
-next to the model), ``INPUT_LOG`` (JSON Lines file of served rows, for the
-drift check), ``LOG_LEVEL``. Logs are JSON lines with the request id.
+``make serve`` starts it; docs/serving.md describes the endpoints. Settings
+come from the environment: ``MODEL_PATH``, ``MODEL_METADATA_PATH`` (default:
+the ``.json`` next to the model), ``INPUT_LOG`` (JSON Lines file of served
+rows, for the drift check), ``LOG_LEVEL``.
 """
 
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -27,25 +19,14 @@ from typing import Annotated, Any
 import pandas as pd
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from asgi_correlation_id.log_filters import CorrelationIdFilter
-from fastapi import FastAPI, Request, Response
+from fastapi import Body, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    Info,
-)
+from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
-from pydantic import (
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    create_model,
-)
+from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
 from pydantic_settings import BaseSettings
+from pythonjsonlogger.json import JsonFormatter
 
 from . import __version__
 from .errors import ModelError
@@ -58,6 +39,21 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # larger requests get 413
 QUIET = frozenset({"/health", "/ready", "/metrics"})  # logged at DEBUG
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 SHAPE = 'expected a JSON object: a row, or {"instances": [rows]}'
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+RENAMED = {
+    "asctime": "time",
+    "levelname": "level",
+    "correlation_id": "request_id",
+}
+INPUT_LOG_LOCK = threading.Lock()  # requests are served by several threads
+
+# The model's metrics, next to the instrumentator's HTTP ones, in the default
+# registry: one service per process. Regressions count under label "value".
+PREDICTIONS = Counter("model_predictions", "Predictions.", ["prediction"])
+BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+ROWS = Histogram("model_request_rows", "Rows per request.", buckets=BUCKETS)
+MODEL = Info("model", "The model served.")
+READY = Gauge("model_ready", "1 once a model is loaded.")
 
 
 class Settings(BaseSettings):
@@ -69,38 +65,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
 
-class ModelMetrics:
-    """The model's Prometheus metrics, next to the HTTP ones."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        """Create the metrics in ``registry`` (one per app)."""
-        self.predictions = Counter(
-            "model_predictions",
-            "Predictions served, by predicted label (regression: 'value').",
-            ["prediction"],
-            registry=registry,
-        )
-        self.rows = Histogram(
-            "model_request_rows",
-            "Rows per prediction request.",
-            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
-            registry=registry,
-        )
-        self.info = Info("model", "The model served.", registry=registry)
-        self.ready = Gauge(
-            "model_ready",
-            "1 once a model is loaded.",
-            registry=registry,
-        )
-
-
 def build_body(model: LoadedModel) -> Any:
     """The request body type: one row, or a batch of 1 to ``MAX_BATCH``."""
     fields: dict[str, Any] = {}
     for index, name in enumerate(model.feature_names):
-        column = model.schema.columns[name]
         kind: Any = str | None
-        if column.dtype is not None and "float" in str(column.dtype):
+        if "float" in str(model.schema.columns[name].dtype):
             kind = Annotated[float, Field(allow_inf_nan=False)] | None
         # Python names f0, f1... never clash with BaseModel attributes.
         fields[f"f{index}"] = (kind, Field(alias=name))
@@ -108,14 +78,13 @@ def build_body(model: LoadedModel) -> Any:
     row = create_model("Features", __config__=strict, **fields)
     many = Annotated[list[row], Field(min_length=1, max_length=MAX_BATCH)]
     batch = create_model("Batch", __config__=strict, instances=(many, ...))
-    return Annotated[
-        Annotated[row, Tag("single")] | Annotated[batch, Tag("batch")],
-        Discriminator(
-            _shape,
-            custom_error_type="invalid_body",
-            custom_error_message=SHAPE,
-        ),
-    ]
+    tagged = Annotated[row, Tag("single")] | Annotated[batch, Tag("batch")]
+    shape = Discriminator(
+        _shape,
+        custom_error_type="invalid_body",
+        custom_error_message=SHAPE,
+    )
+    return Annotated[tagged, shape]
 
 
 def _shape(body: Any) -> str | None:
@@ -133,111 +102,68 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings()
     app = FastAPI(title=f"{__package__} model API", version=__version__)
-    registry = CollectorRegistry()
     Instrumentator(
         should_group_status_codes=False,
         excluded_handlers=["/metrics"],
-        registry=registry,
     ).instrument(app).expose(app, include_in_schema=False)
-    metrics = ModelMetrics(registry)
     _observe(app)
-    metadata = settings.model_metadata_path
+    default = settings.model_path.with_suffix(".json")
+    metadata = settings.model_metadata_path or default
     try:
-        model = load_model(
-            settings.model_path,
-            metadata or settings.model_path.with_suffix(".json"),
-        )
+        model: LoadedModel | None = load_model(settings.model_path, metadata)
     except ModelError as exc:
         logger.error("model not loaded: %s", exc)
-        _unavailable(app, f"no model loaded: {exc}")
-        return app
-    estimator = str(model.metadata["estimator"])
-    metrics.info.info({"version": model.version, "estimator": estimator})
-    metrics.ready.set(1)
-    log = InputLog(settings.input_log) if settings.input_log else None
-    _serve(app, model, metrics, log)
-    logger.info("serving model %s", model.version)
-    return app
-
-
-class InputLog:
-    """Append served rows to a JSON Lines file, for the drift check."""
-
-    def __init__(self, path: Path) -> None:
-        """Remember the file; its folder is created when missing."""
-        self.path, self._lock = path, threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-    def write(self, rows: list[dict[str, Any]], version: str) -> None:
-        """Append rows with time, request id and model version."""
-        meta = {
-            "_time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "_request_id": correlation_id.get(),
-            "_model_version": version,
-        }
-        text = "".join(json.dumps({**meta, **row}) + "\n" for row in rows)
-        try:
-            with self._lock, self.path.open("a", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:  # never fail a prediction for the log
-            logger.warning("cannot write the input log %s: %s", self.path, exc)
-
-
-def _serve(
-    app: FastAPI,
-    model: LoadedModel,
-    metrics: ModelMetrics,
-    log: InputLog | None,
-) -> None:
-    body = build_body(model)
+        model, reason = None, f"no model loaded: {exc}"
+    READY.set(model is not None)
+    body = build_body(model) if model else Annotated[Any, Body()]
+    if settings.input_log:
+        settings.input_log.parent.mkdir(parents=True, exist_ok=True)
 
     @app.get("/ready", tags=["operations"])
-    def ready() -> dict[str, str]:
-        """Readiness: a model is loaded."""
+    def ready() -> Any:
+        """Readiness: 200 once a model is loaded, else 503 and the reason."""
+        if model is None:
+            return JSONResponse({"status": "not ready", "reason": reason}, 503)
         return {"status": "ready", "model_version": model.version}
 
     @app.post("/predict", tags=["model"])
     def predict(payload: body) -> Any:  # type: ignore[valid-type]
         """Predict one row or a batch of rows."""
+        if model is None:
+            return _error(503, reason)
         rows = getattr(payload, "instances", None) or [payload]
         records = [row.model_dump(by_alias=True) for row in rows]
         frame = pd.DataFrame.from_records(records, columns=model.feature_names)
-        # The request model enforced the saved schema; nulls make floats.
-        frame = frame.astype(dict.fromkeys(model.numeric, float))
-        result = model.predict(frame, checked=True)
-        metrics.rows.observe(len(rows))
-        labels = result[PREDICTION].tolist()
+        result = model.predict(frame, valid=True)
+        labels = result.pop(PREDICTION).tolist()
+        ROWS.observe(len(rows))
         for label in labels:
-            shown = str(label) if model.classes else "value"
-            metrics.predictions.labels(shown).inc()
-        if log is not None:
-            log.write(records, model.version)
-        proba = result.drop(columns=[PREDICTION])
-        proba.columns = [c.removeprefix("probability_") for c in proba]
-        answers = [
-            {
-                PREDICTION: label,
-                "probabilities": probabilities,
-            }
-            for label, probabilities in zip(
-                labels,
-                proba.to_dict("records"),
-                strict=True,
-            )
-        ]
+            PREDICTIONS.labels(str(label) if model.classes else "value").inc()
+        if settings.input_log:
+            log_inputs(settings.input_log, records, model.version)
+        proba = result.rename(columns=lambda c: c.removeprefix("probability_"))
+        pairs = zip(labels, proba.to_dict("records"), strict=True)
+        answers = [{PREDICTION: y, "probabilities": p} for y, p in pairs]
         return {"model_version": model.version, "predictions": answers}
 
+    if model is not None:
+        estimator = str(model.metadata["estimator"])
+        MODEL.info({"version": model.version, "estimator": estimator})
+        logger.info("serving model %s", model.version)
+    return app
 
-def _unavailable(app: FastAPI, reason: str) -> None:
-    @app.get("/ready", tags=["operations"])
-    def not_ready() -> JSONResponse:
-        """Readiness: no model could be loaded."""
-        return JSONResponse({"status": "not ready", "reason": reason}, 503)
 
-    @app.post("/predict", tags=["model"])
-    def unavailable() -> JSONResponse:
-        """No predictions without a model."""
-        return _error(503, reason)
+def log_inputs(path: Path, rows: list[dict[str, Any]], version: str) -> None:
+    """Append served rows to a JSON Lines file, for the drift check."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    meta = {"_time": now, "_request_id": correlation_id.get()}
+    meta["_model_version"] = version
+    text = "".join(json.dumps({**meta, **row}) + "\n" for row in rows)
+    try:
+        with INPUT_LOG_LOCK, path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:  # never fail a prediction for the log
+        logger.warning("cannot write the input log %s: %s", path, exc)
 
 
 def _observe(app: FastAPI) -> None:
@@ -255,17 +181,11 @@ def _observe(app: FastAPI) -> None:
             except Exception:
                 logger.exception("unhandled error")
                 response = _error(500, "internal error")
-        path = request.url.path
-        logger.log(
-            logging.DEBUG if path in QUIET else logging.INFO,
-            "request",
-            extra={
-                "method": request.method,
-                "path": path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-            },
-        )
+        path, status = request.url.path, response.status_code
+        extra = {"method": request.method, "path": path, "status": status}
+        extra["duration_ms"] = round((time.perf_counter() - start) * 1000, 2)
+        level = logging.DEBUG if path in QUIET else logging.INFO
+        logger.log(level, "request", extra=extra)
         return response
 
     # Added last, so it runs first: the request id exists for the log line.
@@ -278,18 +198,15 @@ def _observe(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
-        for error in exc.errors():
+        for error in exc.errors()[:20]:
             loc = [str(part) for part in error["loc"]]
-            if len(loc) > 1 and loc[1] in {"single", "batch"}:
+            if loc[1:2] in (["single"], ["batch"]):
                 del loc[1]  # the tag of the body's union
-            message = str(error["msg"])
-            if error["type"] == "json_invalid":
-                message += f": {error.get('ctx', {}).get('error', '')}"
-            problems.append({"loc": ".".join(loc), "msg": message})
-        listed = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
-        more = len(problems) - 5
-        listed += f" (and {more} more)" if more > 0 else ""
-        return _error(422, f"invalid request: {listed}", detail=problems[:20])
+            why = error.get("ctx", {}).get("error")  # why JSON did not parse
+            text = f"{'.'.join(loc)}: {error['msg']}"
+            problems.append(f"{text} ({why})" if why else text)
+        listed = "; ".join(problems[:5]) + (" (...)" if problems[5:] else "")
+        return _error(422, f"invalid request: {listed}", detail=problems)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -302,35 +219,9 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(content, status)
 
 
-def log_config(level: str) -> dict[str, Any]:
-    """Logging for uvicorn: JSON lines on stdout with the request id."""
-    handler = {"handlers": ["stdout"], "level": level, "propagate": False}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": CorrelationIdFilter}},
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {
-                    "asctime": "time",
-                    "levelname": "level",
-                    "correlation_id": "request_id",
-                },
-            },
-        },
-        "handlers": {
-            "stdout": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "filters": ["request_id"],
-                "stream": "ext://sys.stdout",
-            },
-        },
-        "loggers": {
-            "uvicorn": handler,
-            "uvicorn.access": {"handlers": [], "propagate": False},
-            str(__package__): handler,
-        },
-    }
+def setup_logging(level: str) -> None:
+    """Log JSON lines with the request id to stdout, uvicorn's logs too."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(CorrelationIdFilter())
+    handler.setFormatter(JsonFormatter(LOG_FORMAT, rename_fields=RENAMED))
+    logging.basicConfig(level=level, handlers=[handler], force=True)

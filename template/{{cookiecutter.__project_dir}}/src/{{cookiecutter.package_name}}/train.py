@@ -6,7 +6,6 @@ import json
 import logging
 import platform
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import joblib
@@ -16,14 +15,7 @@ import sklearn
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
-from . import __version__
-from .data import (
-    features_target,
-    input_schema,
-    load_dataset,
-    save_splits,
-    split_dataset,
-)
+from . import __version__, data
 from .errors import ModelError
 from .evaluate import reported_metrics, score
 from .features import build_features
@@ -37,28 +29,14 @@ logger = logging.getLogger(__name__)
 
 def build_pipeline(config: Config, features: pd.DataFrame) -> Pipeline:
     """The unfitted pipeline: feature steps, then the estimator."""
-    model = config.model
-    estimator = build_estimator(
-        model.task,
-        model.estimator,
-        model.params,
-        config.data.random_state,
-    )
-    return Pipeline(
-        [
-            ("features", build_features(config.features, features)),
-            ("model", estimator),
-        ],
-    )
+    steps = build_features(config.features, features)
+    estimator = build_estimator(config.model, config.data.random_state)
+    return Pipeline([("features", steps), ("model", estimator)])
 
 
 def fit_pipeline(config: Config, train: pd.DataFrame) -> Pipeline:
-    """A new pipeline fitted on the training frame.
-
-    Raises:
-        ModelError: When the estimator rejects the data.
-    """
-    features, target = features_target(train, config)
+    """A new pipeline fitted on the training frame (ModelError if it fails)."""
+    features, target = data.features_target(train, config)
     try:
         return build_pipeline(config, features).fit(features, target)
     except ValueError as exc:
@@ -66,42 +44,33 @@ def fit_pipeline(config: Config, train: pd.DataFrame) -> Pipeline:
         raise ModelError(msg) from None
 
 
-def cross_validated(
-    config: Config,
-    train: pd.DataFrame,
-    metrics: list[str],
-) -> dict[str, float] | None:
-    """Mean out-of-fold scores on the training frame (None: CV is off)."""
-    folds = config.model.cv_folds
+def cross_validated(config: Config, train: pd.DataFrame) -> dict[str, float]:
+    """Mean out-of-fold scores on the training frame (empty: CV is off)."""
+    folds, seed = config.model.cv_folds, config.data.random_state
+    features, target = data.features_target(train, config)
     if folds == 0:
-        return None
-    features, target = features_target(train, config)
+        return {}
+    metrics = reported_metrics(config, target)
     splitter = KFold if config.model.task == "regression" else StratifiedKFold
-    seed = config.data.random_state
-    scores = cross_validate(
-        build_pipeline(config, features),
-        features,
-        target,
-        cv=splitter(folds, shuffle=True, random_state=seed),
-        scoring=metrics,
-    )
+    cv = splitter(folds, shuffle=True, random_state=seed)
+    pipeline = build_pipeline(config, features)
+    scores = cross_validate(pipeline, features, target, cv=cv, scoring=metrics)
     return {name: round(scores[f"test_{name}"].mean(), 6) for name in metrics}
 
 
 def train(config: Config) -> dict[str, Any]:
-    """Run the training step; return the model's metadata.
+    """Write the splits, the fitted pipeline and its metadata; return that.
 
-    Writes the splits to ``paths.processed_dir``, the fitted pipeline to
-    ``paths.model`` and its metadata (with the input schema) to
-    ``paths.metadata``.
+    Nothing is written when a step fails.
     """
-    frame = load_dataset(config)
-    train_frame, test_frame = split_dataset(frame, config)
-    features, target = features_target(train_frame, config)
+    frame = data.load_dataset(config)
+    train_frame, test_frame = data.split_dataset(frame, config)
+    features, target = data.features_target(train_frame, config)
     metrics = reported_metrics(config, target)
     pipeline = fit_pipeline(config, train_frame)
-    cv = cross_validated(config, train_frame, metrics)
+    scores = score(pipeline, features, target, metrics)
     trained_at = datetime.now(UTC).replace(microsecond=0)
+    versions = {"package": __version__, "scikit-learn": sklearn.__version__}
     metadata = {
         "model_version": f"{trained_at:%Y%m%dT%H%M%SZ}-{config.digest[:8]}",
         "trained_at": trained_at.isoformat(),
@@ -110,31 +79,23 @@ def train(config: Config) -> dict[str, Any]:
         "params": config.model.params,
         "target": config.data.target,
         "feature_names": [str(name) for name in features.columns],
-        "input_schema": json.loads(input_schema(features).to_json()),
+        "input_schema": json.loads(data.input_schema(features).to_json()),
         "classes": np.asarray(getattr(pipeline, "classes_", [])).tolist(),
         "n_train": len(train_frame),
         "n_test": len(test_frame),
-        "training_metrics": score(pipeline, features, target, metrics),
-        "cross_validation": cv,
+        "training_metrics": scores,
+        "cross_validation": cross_validated(config, train_frame) or None,
         "config_hash": config.digest,
         "data_source": config.data.source,
-        "versions": {
-            "package": __version__,
-            "python": platform.python_version(),
-            "scikit-learn": sklearn.__version__,
-        },
+        "versions": {**versions, "python": platform.python_version()},
     }
-    save_splits(train_frame, test_frame, config.paths.processed_dir)
-    config.paths.model.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, config.paths.model)
-    config.paths.metadata.parent.mkdir(parents=True, exist_ok=True)
-    Path(config.paths.metadata).write_text(
-        json.dumps(metadata, indent=2, default=str) + "\n",
-        encoding="utf-8",
-    )
-    logger.info(
-        "saved model %s to %s",
-        metadata["model_version"],
-        config.paths.model,
-    )
+    processed = config.paths.processed_dir
+    processed.mkdir(parents=True, exist_ok=True)
+    train_frame.to_csv(processed / data.TRAIN_FILE, index=False)
+    test_frame.to_csv(processed / data.TEST_FILE, index=False)
+    model_path = config.paths.model
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, model_path)
+    data.write_json(config.paths.metadata, metadata)
+    logger.info("saved model %s to %s", metadata["model_version"], model_path)
     return metadata
