@@ -14,7 +14,6 @@ real data. Swap in a small anonymised sample of your data when you have one.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +49,28 @@ def synthetic_frame(n_samples: int = 300, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def write_project(folder: Path, edit: dict[str, str] | None = None) -> Path:
+def write_project(
+    folder: Path,
+    edit: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> Path:
     """A minimal project in ``folder``; return its config file.
 
-    ``edit`` maps ``key = value`` lines of the config (by key) to new values.
+    ``edit`` maps ``key = value`` lines of the config (by key) to new values;
+    ``params`` replaces the ``[model.params]`` table.
     """
     (folder / "pyproject.toml").write_text("[project]\n", "utf-8")
     config_path = folder / "configs" / "train.toml"
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_CONFIG, config_path)
+    text = PROJECT_CONFIG.read_text(encoding="utf-8")
     for key, value in (edit or {}).items():
-        text = config_path.read_text(encoding="utf-8")
-        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
-        config_path.write_text(text, encoding="utf-8")
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        assert found, f"configs/train.toml has no '{key} = ' line to edit"
+    if params is not None:
+        table = "".join(f"{key} = {value}\n" for key, value in params.items())
+        header = r"(?ms)^\[model\.params\][^\n]*\n.*?(?=^\[|\Z)"
+        text = re.sub(header, f"[model.params]\n{table}\n", text)
+    config_path.write_text(text, encoding="utf-8")
     raw = folder / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     synthetic_frame().to_csv(raw / "dataset.csv", index=False)

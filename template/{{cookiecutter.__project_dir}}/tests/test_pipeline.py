@@ -41,9 +41,9 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
         "threshold": "0.3",
         "drop": "[]",
         "categorical": "[]",
-        "max_iter": "1000\nalpha = 1.0",
     }
-    config = load_config(write_project(tmp_path, edits))
+    params = {"alpha": "1.0"}
+    config = load_config(write_project(tmp_path, edits, params))
     metadata = train(config)
     assert metadata["classes"] == []
     report = evaluate(config)
@@ -51,7 +51,7 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
     assert set(report["metrics"]) >= {"r2", "neg_root_mean_squared_error"}
     (tmp_path / "auc").mkdir()
     edits["metric"] = '"roc_auc"'  # a classification metric: one clear line
-    config = load_config(write_project(tmp_path / "auc", edits))
+    config = load_config(write_project(tmp_path / "auc", edits, params))
     with pytest.raises(DataError, match="cannot compute roc_auc"):
         train(config)
 
