@@ -92,7 +92,7 @@ def test_copier_runs_migrations_from_hooks(template_repo: Path) -> None:
     """Every migration script named in copier.yml (its example too) exists under hooks/."""
     text = (derive.REPO_ROOT / "copier.yml").read_text()
     scripts = set(re.findall(r"src_path \}\}/([\w/.-]+\.py)", text))
-    assert scripts == {"hooks/migrations/move.py"}
+    assert scripts == {"hooks/migrations/move.py", "hooks/migrations/train_toml_v030.py"}
     assert all((template_repo / s).is_file() for s in scripts)
     assert (template_repo / "hooks/migrations/rename_answer.py").is_file()
 
