@@ -22,12 +22,12 @@ from .config import load_config
 from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
 from .errors import ProjectError
+from .evaluate import decide
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
 from .monitoring import check_drift, read_inputs
 {%- endif %}
 from .predict import load_model, predict_file
-from .promote import decide
 {%- if cookiecutter.serving == 'fastapi' %}
 from .serve import Settings, setup_logging
 {%- endif %}
