@@ -1,9 +1,4 @@
-"""The command line: every command of the project, in one Typer app.
-
-Run it as the package's console script or with ``python -m`` and the package.
-Problems a user can fix (bad configuration or data, a failed quality gate)
-end with one line on stderr and exit status 1, never with a traceback.
-"""
+"""The command line: every command of the project, in one Typer app."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Load the data, check it against its schema and split it reproducibly.
-
-The source is a dataset bundled with scikit-learn (``sklearn:<name>``,
-available offline) or a CSV file. Checks are pandera schemas: a failure names
-the column and the rule in one line, before anything is written.
-"""
+"""Load the data (``sklearn:<name>`` or a CSV), check it, split it."""
 
 from __future__ import annotations
 

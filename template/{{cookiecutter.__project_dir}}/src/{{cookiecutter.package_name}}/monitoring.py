@@ -1,10 +1,6 @@
-"""Detect data drift: compare recent model inputs with the training data.
+"""Data drift: recent model inputs against the training data.
 
-Numeric features get a two-sample Kolmogorov-Smirnov test (the statistic is
-the effect size), others a chi-squared test of their counts (Cramer's V). A
-feature drifts when its p-value is below ``alpha`` / number of features
-(Bonferroni) *and* its effect reaches ``min_effect``: with many rows, tiny
-harmless changes are significant. Missing values are left out.
+Per feature, a KS or chi-squared test (Bonferroni) and a minimum effect size.
 """
 
 from __future__ import annotations

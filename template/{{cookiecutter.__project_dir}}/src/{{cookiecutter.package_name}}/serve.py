@@ -1,10 +1,4 @@
-"""HTTP API of the model: /predict, /health, /ready and /metrics.
-
-``make serve`` starts it; docs/serving.md describes the endpoints. Settings
-come from the environment: ``MODEL_PATH``, ``MODEL_METADATA_PATH`` (default:
-the ``.json`` next to the model), ``INPUT_LOG`` (JSON Lines file of served
-rows, for the drift check), ``LOG_LEVEL``.
-"""
+"""The model's HTTP API (docs/serving.md); settings from the environment."""
 
 import json
 import logging
