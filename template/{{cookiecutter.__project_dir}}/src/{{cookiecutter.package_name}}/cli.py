@@ -84,15 +84,8 @@ def promote(
     metric: Annotated[str | None, typer.Option()] = None,
     tolerance: Annotated[float, typer.Option(min=0)] = 0.0,
 ) -> None:
-    """Exit 0 when the candidate is at least as good as production, else 1.
-
-    Exit status 2 when a report cannot be used.
-    """
-    try:
-        promoted, message = decide(candidate, baseline, metric, tolerance)
-    except ProjectError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    """Exit 0 when the candidate is at least as good as production, else 1."""
+    promoted, message = decide(candidate, baseline, metric, tolerance)
     typer.echo(message)
     if not promoted:
         raise typer.Exit(1)
@@ -109,21 +102,14 @@ def drift(
     min_rows: Annotated[int, typer.Option(min=1)] = 30,
     config: ConfigOpt = None,
 ) -> None:
-    """Compare recent inputs with the training data; exit 1 on drift.
-
-    Exit status 2 when the check cannot run.
-    """
-    try:
-        settings = load_config(config)
-        paths, target = settings.paths, settings.data.target
-        reference = reference or paths.processed_dir / TRAIN_FILE
-        known = normalize_columns(read_csv(reference))
-        known = known.drop(columns=target, errors="ignore")
-        recent = read_inputs(current)
-        result = check_drift(known, recent, alpha, min_effect, min_rows)
-    except ProjectError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    """Compare recent inputs with the training data; exit 1 on drift."""
+    settings = load_config(config)
+    paths, target = settings.paths, settings.data.target
+    reference = reference or paths.processed_dir / TRAIN_FILE
+    known = normalize_columns(read_csv(reference))
+    known = known.drop(columns=target, errors="ignore")
+    recent = read_inputs(current)
+    result = check_drift(known, recent, alpha, min_effect, min_rows)
     write_json(report or paths.metrics.parent / "drift.json", result)
     typer.echo(result["message"])
     if result["drift"]:
@@ -151,8 +137,9 @@ def serve(
 
 
 def run() -> None:
-    """Entry point: user errors become one line and exit status 1."""
+    """Entry point; exit status 0: done, 1: a verdict, 2: a problem to fix."""
     try:
         app()
-    except ProjectError as exc:
-        raise SystemExit(f"{__package__}: error: {exc}") from None
+    except ProjectError as exc:  # bad configuration, data, model or report
+        typer.echo(f"{__package__}: error: {exc}", err=True)
+        raise SystemExit(2) from None
