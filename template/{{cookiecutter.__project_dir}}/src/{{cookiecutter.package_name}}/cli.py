@@ -20,7 +20,7 @@ from .errors import ProjectError
 from .evaluate import decide
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
-from .monitoring import check_drift, read_inputs
+from .monitoring import check_drift
 {%- endif %}
 from .predict import load_model, predict_file
 {%- if cookiecutter.serving == 'fastapi' %}
@@ -108,7 +108,8 @@ def drift(
     reference = reference or paths.processed_dir / TRAIN_FILE
     known = normalize_columns(read_csv(reference))
     known = known.drop(columns=target, errors="ignore")
-    recent = read_inputs(current)
+    log = read_csv(current)  # the service's input log, or a CSV file
+    recent = normalize_columns(log.filter(regex="^[^_]"))  # not _request_id...
     result = check_drift(known, recent, alpha, min_effect, min_rows)
     write_json(report or paths.metrics.parent / "drift.json", result)
     typer.echo(result["message"])

@@ -5,14 +5,12 @@ Per feature, a KS or chi-squared test (Bonferroni) and a minimum effect size.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from scipy import stats
 
-from .data import normalize_columns, read_csv
 from .errors import DataError
 
 
@@ -81,20 +79,3 @@ def check_drift(
         "min_effect": min_effect,
         "features": results,
     }
-
-
-def read_inputs(path: Path) -> pd.DataFrame:
-    """Recent inputs: the JSON Lines log of the service (or a CSV file)."""
-    if not path.is_file():
-        msg = f"{path} not found: serve some requests with INPUT_LOG set, "
-        raise DataError(msg + "or pass a CSV file (CURRENT=...)")
-    if path.suffix not in {".jsonl", ".ndjson"}:
-        frame = read_csv(path)
-    else:
-        try:
-            frame = pd.read_json(path, lines=True)
-        except ValueError as exc:
-            msg = f"cannot read {path} as JSON Lines: {exc}"
-            raise DataError(msg) from None
-    meta = [name for name in frame.columns if str(name).startswith("_")]
-    return normalize_columns(frame.drop(columns=meta))
