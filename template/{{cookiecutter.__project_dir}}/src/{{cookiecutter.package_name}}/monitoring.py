@@ -68,14 +68,7 @@ def check_drift(
     if not drifted:
         message = f"no drift: {len(features)} features, {len(current)} "
         message += f"recent rows vs {len(reference)} reference rows"
-    return {
-        "drift": bool(drifted),
-        "drifted_features": drifted,
-        "message": message,
-        "reference_rows": len(reference),
-        "current_rows": len(current),
-        "alpha": alpha,
-        "feature_alpha": limit,
-        "min_effect": min_effect,
-        "features": results,
-    }
+    verdict = {"drift": bool(drifted), "drifted_features": drifted}
+    rows = {"reference_rows": len(reference), "current_rows": len(current)}
+    test = {"alpha": alpha, "feature_alpha": limit, "min_effect": min_effect}
+    return {**verdict, "message": message, **rows, **test, "features": results}
