@@ -14,7 +14,6 @@ import pandas as pd
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from asgi_correlation_id.log_filters import CorrelationIdFilter
 from fastapi import Body, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -189,27 +188,14 @@ def _observe(app: FastAPI) -> None:
         validator=lambda value: bool(REQUEST_ID.fullmatch(value)),
     )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for error in exc.errors()[:20]:
-            loc = [str(part) for part in error["loc"]]
-            if loc[1:2] in (["single"], ["batch"]):
-                del loc[1]  # the tag of the body's union
-            why = error.get("ctx", {}).get("error")  # why JSON did not parse
-            text = f"{'.'.join(loc)}: {error['msg']}"
-            problems.append(f"{text} ({why})" if why else text)
-        listed = "; ".join(problems[:5]) + (" (...)" if problems[5:] else "")
-        return _error(422, f"invalid request: {listed}", detail=problems)
-
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    content = {"message": message, "request_id": correlation_id.get(), **extra}
+def _error(status: int, message: str) -> JSONResponse:
+    content = {"message": message, "request_id": correlation_id.get()}
     return JSONResponse(content, status)
 
 
