@@ -104,14 +104,14 @@ def drift(
 ) -> None:
     """Compare recent inputs with the training data; exit 1 on drift."""
     settings = load_config(config)
-    paths, target = settings.paths, settings.data.target
-    reference = reference or paths.processed_dir / TRAIN_FILE
+    reference = reference or settings.paths.processed_dir / TRAIN_FILE
     known = normalize_columns(read_csv(reference))
-    known = known.drop(columns=target, errors="ignore")
+    ignored = [settings.data.target, *settings.features.drop]  # not inputs
+    known = known.drop(columns=ignored, errors="ignore")
     log = read_csv(current)  # the service's input log, or a CSV file
     recent = normalize_columns(log.filter(regex="^[^_]"))  # not _request_id...
     result = check_drift(known, recent, alpha, min_effect, min_rows)
-    write_json(report or paths.metrics.parent / "drift.json", result)
+    write_json(report or settings.paths.metrics.parent / "drift.json", result)
     typer.echo(result["message"])
     if result["drift"]:
         raise typer.Exit(1)

@@ -30,8 +30,7 @@ def reported_metrics(config: Config, target: pd.Series) -> list[str]:
     kind: str = config.model.task
     if kind == "classification":
         kind = "binary" if target.nunique() <= 2 else "multiclass"
-    names = [config.quality_gate.metric, *REPORTED[kind]]
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys([config.quality_gate.metric, *REPORTED[kind]]))
 
 
 def score(
@@ -118,9 +117,8 @@ def decide(
     if not baseline.exists():
         return True, f"promote: {name} {new:.4f} (first deployment)"
     _, old, _ = read_metric(baseline, name)
-    limit = f"production {old:.4f}"
-    if tolerance:
-        limit += f" - {tolerance:.4f} tolerance"
+    margin = f" - {tolerance:.4f} tolerance" if tolerance else ""
+    limit = f"production {old:.4f}{margin}"
     if new >= old - tolerance:
         return True, f"promote: candidate {name} {new:.4f} >= {limit}"
     return False, f"keep production: candidate {name} {new:.4f} < {limit}"

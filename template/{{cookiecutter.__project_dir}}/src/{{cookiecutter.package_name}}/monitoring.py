@@ -34,8 +34,7 @@ def compare_feature(known: pd.Series, recent: pd.Series) -> dict[str, Any]:
         if table.shape[1] < 2:  # one category on both sides: no change
             return {"test": "chi2", "p_value": 1.0, "effect": 0.0}
         result = stats.chi2_contingency(table)
-        effect = float(stats.contingency.association(table))
-        test = "chi2"
+        effect, test = float(stats.contingency.association(table)), "chi2"
     return {"test": test, "p_value": float(result.pvalue), "effect": effect}
 
 
@@ -53,10 +52,9 @@ def check_drift(
         raise DataError(f"the recent inputs lack feature(s): {missing}")
     for label, frame in (("reference", reference), ("recent", current)):
         counts = frame[features].notna().sum()
-        short = ", ".join(counts[counts < min_rows].index)
-        if short:
-            msg = f"fewer than {min_rows} {label} values of: {short}"
-            raise DataError(msg)
+        few = ", ".join(counts[counts < min_rows].index)
+        if few:
+            raise DataError(f"fewer than {min_rows} {label} values of: {few}")
     limit = alpha / max(len(features), 1)
     results = {n: compare_feature(reference[n], current[n]) for n in features}
     for result in results.values():
