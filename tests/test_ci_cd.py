@@ -493,7 +493,8 @@ def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
 ) -> None:
     root = rendered("copier", answers)
     provider = answers["ci_provider"]
-    (module,) = (root / "src").glob("*/promote.py")
+    (module,) = (root / "src").glob("*/evaluate.py")
+    assert "def decide(" in module.read_text()  # the promote command's decision
     package = module.parent.name
     promote = f"python -m {package} promote"
     assert "def test_promote" in (root / "tests" / "test_cli.py").read_text()

@@ -1,4 +1,4 @@
-"""Who owns what, across a real release: a fix to a template-owned file (promote.py) reaches a
+"""Who owns what, across a real release: a fix to a template-owned file (evaluate.py) reaches a
 project through `copier update` and `cruft update`, while the user's edit of a user-owned file
 (features.py, in `_skip_if_exists`) stays, even though the template changed that file too."""
 
@@ -23,7 +23,7 @@ USER_FEATURE = "\n\n# ours: customer tenure in months\n"
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = snapshot_template(tmp_path_factory.mktemp("owned"), tag="v0.1.0")
     package = repo / PROJECT_DIR / "src" / "{{cookiecutter.package_name}}"
-    for name, line in (("promote.py", FIX), ("features.py", TEMPLATE_FEATURE)):
+    for name, line in (("evaluate.py", FIX), ("features.py", TEMPLATE_FEATURE)):
         (package / name).write_text((package / name).read_text() + line)
     git("commit", "-q", "-am", "release 0.2.0", cwd=repo)
     git("tag", "v0.2.0", cwd=repo)
@@ -42,6 +42,6 @@ def test_template_owned_fix_arrives_and_user_owned_edit_stays(
 
     report = update(project)
 
-    assert (package / "promote.py").read_text().endswith(FIX)
+    assert (package / "evaluate.py").read_text().endswith(FIX)
     assert (package / "features.py").read_text() == ours
     assert any(item.startswith("src/demo/features.py ") for item in report.not_applied)

@@ -152,30 +152,37 @@ def test_valid_row_and_batch_get_predictions(server: str, rows: list[dict[str, A
     assert batch[0]["probabilities"] == pytest.approx(single["predictions"][0]["probabilities"])
 
 
+# FastAPI's own 422: {"detail": [{"loc": [..., field], "msg": ...}]}; a row's loc has the tag
+# of the body's union ("single" or "batch") after "body".
 MALFORMED = {
     "missing field": (lambda r: {k: v for k, v in r.items() if k != "mean_radius"},
-                      "body.mean_radius: Field required"),
-    "wrong type": (lambda r: {**r, "mean_radius": "large"}, "body.mean_radius: Input should be"),
-    "unknown field": (lambda r: {**r, "colour": "red"}, "body.colour: Extra inputs"),
-    "empty batch": (lambda r: {"instances": []}, "body.instances: List should have at least 1"),
-    "not an object": (lambda r: [r], "expected a JSON object"),
+                      ["body", "single", "mean_radius"], "Field required"),
+    "wrong type": (lambda r: {**r, "mean_radius": "large"},
+                   ["body", "single", "mean_radius"], "Input should be a valid number"),
+    "unknown field": (lambda r: {**r, "colour": "red"},
+                      ["body", "single", "colour"], "Extra inputs"),
+    "unknown field in a batch": (lambda r: {"instances": [r, {**r, "colour": 1}]},
+                                 ["body", "batch", "instances", 1, "colour"], "Extra inputs"),
+    "empty batch": (lambda r: {"instances": []}, ["body", "batch", "instances"],
+                    "List should have at least 1"),
+    "not an object": (lambda r: [r], ["body"], "expected a JSON object"),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", [*MALFORMED, "not JSON"])
-def test_malformed_requests_get_422_with_a_message(
+def test_malformed_requests_get_422_naming_the_field(
     server: str, rows: list[dict[str, Any]], case: str
 ) -> None:
     if case == "not JSON":
         status, _, body = call(f"{server}/predict", "POST", raw=b"{'mean_radius': 1")
-        expected = "JSON decode error"
+        loc, expected = ["body", 1], "JSON decode error"
     else:
-        make_body, expected = MALFORMED[case]
+        make_body, loc, expected = MALFORMED[case]
         status, _, body = call(f"{server}/predict", "POST", make_body(rows[0]))
     assert status == 422, body
-    answer = json.loads(body)
-    assert expected in answer["message"], answer
-    assert answer["detail"], answer
+    (error,) = json.loads(body)["detail"]
+    assert error["loc"] == loc, error
+    assert expected in error["msg"], error
     assert call(f"{server}/health")[0] == 200, "the service must survive bad input"
 
 

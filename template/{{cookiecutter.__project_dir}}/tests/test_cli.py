@@ -12,12 +12,13 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app, run
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.errors import ProjectError
 
 
 def invoke(*args: str | Path) -> tuple[int, str]:
     result = CliRunner().invoke(app, [str(arg) for arg in args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        return 1, str(result.exception)
+    if isinstance(result.exception, ProjectError):  # run() exits 2 with it
+        return 2, str(result.exception)
     return result.exit_code, result.output
 
 
@@ -58,15 +59,16 @@ def test_a_failed_gate_exits_1(
 def test_user_errors_are_one_line_without_a_traceback(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     missing = str(tmp_path / "none.toml")
     argv = ["{{ cookiecutter.package_name }}", "train", "--config", missing]
     monkeypatch.setattr(sys, "argv", argv)
-    # exit status 1, the message on stderr
     with pytest.raises(SystemExit) as error:
         run()
+    assert error.value.code == 2
     message = "{{ cookiecutter.package_name }}: error: config file not found: "
-    assert error.value.code == message + missing
+    assert capsys.readouterr().err == message + missing + "\n"
     assert invoke("--version")[1].split()[-1] == __version__
 
 

@@ -1,9 +1,4 @@
-"""The command line: every command of the project, in one Typer app.
-
-Run it as the package's console script or with ``python -m`` and the package.
-Problems a user can fix (bad configuration or data, a failed quality gate)
-end with one line on stderr and exit status 1, never with a traceback.
-"""
+"""The command line: every command of the project, in one Typer app."""
 
 from __future__ import annotations
 
@@ -22,12 +17,12 @@ from .config import load_config
 from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
 from .errors import ProjectError
+from .evaluate import decide
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
-from .monitoring import check_drift, read_inputs
+from .monitoring import check_drift
 {%- endif %}
 from .predict import load_model, predict_file
-from .promote import decide
 {%- if cookiecutter.serving == 'fastapi' %}
 from .serve import Settings, setup_logging
 {%- endif %}
@@ -89,15 +84,8 @@ def promote(
     metric: Annotated[str | None, typer.Option()] = None,
     tolerance: Annotated[float, typer.Option(min=0)] = 0.0,
 ) -> None:
-    """Exit 0 when the candidate is at least as good as production, else 1.
-
-    Exit status 2 when a report cannot be used.
-    """
-    try:
-        promoted, message = decide(candidate, baseline, metric, tolerance)
-    except ProjectError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    """Exit 0 when the candidate is at least as good as production, else 1."""
+    promoted, message = decide(candidate, baseline, metric, tolerance)
     typer.echo(message)
     if not promoted:
         raise typer.Exit(1)
@@ -114,22 +102,16 @@ def drift(
     min_rows: Annotated[int, typer.Option(min=1)] = 30,
     config: ConfigOpt = None,
 ) -> None:
-    """Compare recent inputs with the training data; exit 1 on drift.
-
-    Exit status 2 when the check cannot run.
-    """
-    try:
-        settings = load_config(config)
-        paths, target = settings.paths, settings.data.target
-        reference = reference or paths.processed_dir / TRAIN_FILE
-        known = normalize_columns(read_csv(reference))
-        known = known.drop(columns=target, errors="ignore")
-        recent = read_inputs(current)
-        result = check_drift(known, recent, alpha, min_effect, min_rows)
-    except ProjectError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    write_json(report or paths.metrics.parent / "drift.json", result)
+    """Compare recent inputs with the training data; exit 1 on drift."""
+    settings = load_config(config)
+    reference = reference or settings.paths.processed_dir / TRAIN_FILE
+    known = normalize_columns(read_csv(reference))
+    ignored = [settings.data.target, *settings.features.drop]  # not inputs
+    known = known.drop(columns=ignored, errors="ignore")
+    log = read_csv(current)  # the service's input log, or a CSV file
+    recent = normalize_columns(log.filter(regex="^[^_]"))  # not _request_id...
+    result = check_drift(known, recent, alpha, min_effect, min_rows)
+    write_json(report or settings.paths.metrics.parent / "drift.json", result)
     typer.echo(result["message"])
     if result["drift"]:
         raise typer.Exit(1)
@@ -156,8 +138,9 @@ def serve(
 
 
 def run() -> None:
-    """Entry point: user errors become one line and exit status 1."""
+    """Entry point; exit status 0: done, 1: a verdict, 2: a problem to fix."""
     try:
         app()
-    except ProjectError as exc:
-        raise SystemExit(f"{__package__}: error: {exc}") from None
+    except ProjectError as exc:  # bad configuration, data, model or report
+        typer.echo(f"{__package__}: error: {exc}", err=True)
+        raise SystemExit(2) from None

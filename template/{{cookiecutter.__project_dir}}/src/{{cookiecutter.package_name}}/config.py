@@ -1,8 +1,6 @@
 """The pipeline configuration: ``configs/train.toml``, validated by pydantic.
 
-An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value,
-e.g. ``<PACKAGE>_QUALITY_GATE__THRESHOLD=0.9`` in CI. Relative paths resolve
-against the project root (the folder with ``pyproject.toml``).
+An environment variable ``<PACKAGE>_<SECTION>__<KEY>`` overrides a value.
 """
 
 from __future__ import annotations

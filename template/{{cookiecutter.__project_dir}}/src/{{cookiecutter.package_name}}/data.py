@@ -1,9 +1,4 @@
-"""Load the data, check it against its schema and split it reproducibly.
-
-The source is a dataset bundled with scikit-learn (``sklearn:<name>``,
-available offline) or a CSV file. Checks are pandera schemas: a failure names
-the column and the rule in one line, before anything is written.
-"""
+"""Load the data (``sklearn:<name>`` or a CSV), check it, split it."""
 
 from __future__ import annotations
 
@@ -157,13 +152,15 @@ def features_target(
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file; missing, unreadable or empty is one-line DataError."""
+    """A CSV or JSON Lines file; missing, unreadable or empty: a DataError."""
+    log = path.suffix in {".jsonl", ".ndjson"}  # e.g. the API's input log
     if not path.is_file():
-        raise DataError(f"{path} not found (run make train to write it)")
+        hint = "serve requests with INPUT_LOG set" if log else "run make train"
+        raise DataError(f"{path} not found ({hint} to write it)")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_json(path, lines=True) if log else pd.read_csv(path)
     except ValueError as exc:  # pandas' parser and decoding errors
-        raise DataError(f"cannot read {path} as CSV: {exc}") from None
+        raise DataError(f"cannot read {path}: {exc}") from None
     if frame.empty:
         raise DataError(f"{path} has no rows")
     return frame

@@ -1,9 +1,12 @@
-"""Score the model with scikit-learn scorers and apply the quality gate."""
+"""Score the model, apply the quality gate, decide on a retrained model."""
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -27,8 +30,7 @@ def reported_metrics(config: Config, target: pd.Series) -> list[str]:
     kind: str = config.model.task
     if kind == "classification":
         kind = "binary" if target.nunique() <= 2 else "multiclass"
-    names = [config.quality_gate.metric, *REPORTED[kind]]
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys([config.quality_gate.metric, *REPORTED[kind]]))
 
 
 def score(
@@ -76,3 +78,47 @@ def evaluate(config: Config) -> dict[str, Any]:
     write_json(config.paths.metrics, report)
     logger.info("wrote %s", config.paths.metrics)
     return report
+
+
+def read_metric(path: Path, metric: str | None) -> tuple[str, float, bool]:
+    """A report's metric (default: the gate's), value, and gate verdict."""
+    if not path.is_file():
+        raise DataError(f"{path} not found")
+    try:
+        report: Any = json.loads(path.read_text(encoding="utf-8"))
+        gate = report.get("quality_gate", {})
+        name = metric or gate["metric"]
+        value = report["metrics"][name]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        msg = f"{path} is not a metrics report with that metric: {exc!r}"
+        raise DataError(msg) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(f"{path}: '{name}' is not a number")
+    if not math.isfinite(value):
+        raise DataError(f"{path}: '{name}' is not finite ({value})")
+    return name, float(value), gate.get("passed") is not False
+
+
+def decide(
+    candidate: Path,
+    baseline: Path,
+    metric: str | None = None,
+    tolerance: float = 0.0,
+) -> tuple[bool, str]:
+    """Whether the candidate may replace production, and why (one line).
+
+    Scheduled retraining (docs/ci-cd.md) runs it on the two metrics reports.
+    A missing baseline means nothing is in production yet: promote. A
+    candidate that failed its own quality gate is never promoted.
+    """
+    name, new, passed = read_metric(candidate, metric)
+    if not passed:
+        raise DataError(f"{candidate}: the candidate failed its quality gate")
+    if not baseline.exists():
+        return True, f"promote: {name} {new:.4f} (first deployment)"
+    _, old, _ = read_metric(baseline, name)
+    margin = f" - {tolerance:.4f} tolerance" if tolerance else ""
+    limit = f"production {old:.4f}{margin}"
+    if new >= old - tolerance:
+        return True, f"promote: candidate {name} {new:.4f} >= {limit}"
+    return False, f"keep production: candidate {name} {new:.4f} < {limit}"

@@ -1,8 +1,4 @@
-"""Feature engineering and preprocessing, as one scikit-learn pipeline.
-
-The pipeline is saved with the model, so prediction applies exactly the
-training steps. ``engineer`` is yours: derive new columns there.
-"""
+"""Features: one pipeline, saved with the model; ``engineer`` is yours."""
 
 from __future__ import annotations
 

@@ -1,36 +1,26 @@
-"""The estimators of each task, and the metrics reported, by name.
-
-Add an entry to ``ESTIMATORS`` to make another scikit-learn model
-configurable (``[model] estimator = "<name>"``).
-"""
+"""Estimators and reported metrics by task: add yours to ``ESTIMATORS``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sklearn import ensemble, linear_model
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
-from sklearn.linear_model import LogisticRegression, Ridge
 
 if TYPE_CHECKING:
     from .config import ModelConfig
 
 ESTIMATORS: dict[str, dict[str, Callable[[], BaseEstimator]]] = {
     "classification": {
-        "logistic_regression": LogisticRegression,
-        "random_forest": RandomForestClassifier,
-        "hist_gradient_boosting": HistGradientBoostingClassifier,
+        "logistic_regression": linear_model.LogisticRegression,
+        "random_forest": ensemble.RandomForestClassifier,
+        "hist_gradient_boosting": ensemble.HistGradientBoostingClassifier,
     },
     "regression": {
-        "ridge": Ridge,
-        "random_forest": RandomForestRegressor,
-        "hist_gradient_boosting": HistGradientBoostingRegressor,
+        "ridge": linear_model.Ridge,
+        "random_forest": ensemble.RandomForestRegressor,
+        "hist_gradient_boosting": ensemble.HistGradientBoostingRegressor,
     },
 }
 

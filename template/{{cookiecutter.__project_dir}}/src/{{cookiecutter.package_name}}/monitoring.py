@@ -1,22 +1,16 @@
-"""Detect data drift: compare recent model inputs with the training data.
+"""Data drift: recent model inputs against the training data.
 
-Numeric features get a two-sample Kolmogorov-Smirnov test (the statistic is
-the effect size), others a chi-squared test of their counts (Cramer's V). A
-feature drifts when its p-value is below ``alpha`` / number of features
-(Bonferroni) *and* its effect reaches ``min_effect``: with many rows, tiny
-harmless changes are significant. Missing values are left out.
+Per feature, a KS or chi-squared test (Bonferroni) and a minimum effect size.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from scipy import stats
 
-from .data import normalize_columns, read_csv
 from .errors import DataError
 
 
@@ -40,8 +34,7 @@ def compare_feature(known: pd.Series, recent: pd.Series) -> dict[str, Any]:
         if table.shape[1] < 2:  # one category on both sides: no change
             return {"test": "chi2", "p_value": 1.0, "effect": 0.0}
         result = stats.chi2_contingency(table)
-        effect = float(stats.contingency.association(table))
-        test = "chi2"
+        effect, test = float(stats.contingency.association(table)), "chi2"
     return {"test": test, "p_value": float(result.pvalue), "effect": effect}
 
 
@@ -59,10 +52,9 @@ def check_drift(
         raise DataError(f"the recent inputs lack feature(s): {missing}")
     for label, frame in (("reference", reference), ("recent", current)):
         counts = frame[features].notna().sum()
-        short = ", ".join(counts[counts < min_rows].index)
-        if short:
-            msg = f"fewer than {min_rows} {label} values of: {short}"
-            raise DataError(msg)
+        few = ", ".join(counts[counts < min_rows].index)
+        if few:
+            raise DataError(f"fewer than {min_rows} {label} values of: {few}")
     limit = alpha / max(len(features), 1)
     results = {n: compare_feature(reference[n], current[n]) for n in features}
     for result in results.values():
@@ -74,31 +66,7 @@ def check_drift(
     if not drifted:
         message = f"no drift: {len(features)} features, {len(current)} "
         message += f"recent rows vs {len(reference)} reference rows"
-    return {
-        "drift": bool(drifted),
-        "drifted_features": drifted,
-        "message": message,
-        "reference_rows": len(reference),
-        "current_rows": len(current),
-        "alpha": alpha,
-        "feature_alpha": limit,
-        "min_effect": min_effect,
-        "features": results,
-    }
-
-
-def read_inputs(path: Path) -> pd.DataFrame:
-    """Recent inputs: the JSON Lines log of the service (or a CSV file)."""
-    if not path.is_file():
-        msg = f"{path} not found: serve some requests with INPUT_LOG set, "
-        raise DataError(msg + "or pass a CSV file (CURRENT=...)")
-    if path.suffix not in {".jsonl", ".ndjson"}:
-        frame = read_csv(path)
-    else:
-        try:
-            frame = pd.read_json(path, lines=True)
-        except ValueError as exc:
-            msg = f"cannot read {path} as JSON Lines: {exc}"
-            raise DataError(msg) from None
-    meta = [name for name in frame.columns if str(name).startswith("_")]
-    return normalize_columns(frame.drop(columns=meta))
+    verdict = {"drift": bool(drifted), "drifted_features": drifted}
+    rows = {"reference_rows": len(reference), "current_rows": len(current)}
+    test = {"alpha": alpha, "feature_alpha": limit, "min_effect": min_effect}
+    return {**verdict, "message": message, **rows, **test, "features": results}

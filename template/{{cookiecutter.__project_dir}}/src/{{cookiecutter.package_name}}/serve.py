@@ -1,10 +1,4 @@
-"""HTTP API of the model: /predict, /health, /ready and /metrics.
-
-``make serve`` starts it; docs/serving.md describes the endpoints. Settings
-come from the environment: ``MODEL_PATH``, ``MODEL_METADATA_PATH`` (default:
-the ``.json`` next to the model), ``INPUT_LOG`` (JSON Lines file of served
-rows, for the drift check), ``LOG_LEVEL``.
-"""
+"""The model's HTTP API (docs/serving.md); settings from the environment."""
 
 import json
 import logging
@@ -20,7 +14,6 @@ import pandas as pd
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from asgi_correlation_id.log_filters import CorrelationIdFilter
 from fastapi import Body, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -195,27 +188,14 @@ def _observe(app: FastAPI) -> None:
         validator=lambda value: bool(REQUEST_ID.fullmatch(value)),
     )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for error in exc.errors()[:20]:
-            loc = [str(part) for part in error["loc"]]
-            if loc[1:2] in (["single"], ["batch"]):
-                del loc[1]  # the tag of the body's union
-            why = error.get("ctx", {}).get("error")  # why JSON did not parse
-            text = f"{'.'.join(loc)}: {error['msg']}"
-            problems.append(f"{text} ({why})" if why else text)
-        listed = "; ".join(problems[:5]) + (" (...)" if problems[5:] else "")
-        return _error(422, f"invalid request: {listed}", detail=problems)
-
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    content = {"message": message, "request_id": correlation_id.get(), **extra}
+def _error(status: int, message: str) -> JSONResponse:
+    content = {"message": message, "request_id": correlation_id.get()}
     return JSONResponse(content, status)
 
 
