@@ -1,5 +1,5 @@
 """`mlops-cookie workshop`: rosters checked line by line, one repository per attendee exactly as
-copier renders it (and updatable later), 100 attendees, and the workshop checks that attendees
+copier renders it (and updatable later), a roster of attendees, and the workshop checks that attendees
 run in their generated repository, each exercised for real."""
 
 from __future__ import annotations
