@@ -4,6 +4,10 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# Python's default, bytecode caches, even where a CI image sets PYTHONDONTWRITEBYTECODE: else
+# every process the tests start in a generated project compiles scikit-learn, pandas and SciPy
+# from source again (about 6 s each on 2 cores; 3.5 s instead of 9.9 s to import the package).
+unexport PYTHONDONTWRITEBYTECODE
 DEMO := build/demo
 PYTEST_ARGS ?= -n auto --dist loadgroup
 # `make bench`'s reference template, cookiecutter-data-science: a local checkout (work tree or
