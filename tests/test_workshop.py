@@ -1,6 +1,6 @@
 """`mlops-cookie workshop`: rosters checked line by line, one repository per attendee exactly as
-copier renders it (and updatable later), a roster of attendees, and the workshop checks that attendees
-run in their generated repository, each exercised for real."""
+copier renders it (and updatable later), and the workshop checks that attendees run in their
+generated repository, each exercised for real."""
 
 from __future__ import annotations
 
