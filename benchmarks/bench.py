@@ -288,7 +288,8 @@ def lines_per_part(template: Path, work: Path) -> dict[str, int]:
         if not file.is_file() or rel.startswith(".git/") or rel == ".copier-answers.yml":
             continue
         count = len(file.read_bytes().splitlines())
-        parts[part_of(rel, owned)] = parts.get(part_of(rel, owned), 0) + count
+        part = part_of(rel, owned)
+        parts[part] = parts.get(part, 0) + count
         src += count if rel.startswith("src/") else 0
     parts = dict(sorted(parts.items(), key=lambda item: -item[1]))
     parts["src/ total (yours + template-owned)"] = src

@@ -37,11 +37,9 @@ CURRENT_TAG = f"v{__version__}"
 # A release above the current one, for tests of updates across a release (next minor).
 _major, _minor, *_ = __version__.split(".")
 NEXT_TAG = f"v{_major}.{int(_minor) + 1}.0"
-# The commit of this repository's main branch that was released as v0.1.0 (tags don't travel).
-V010_COMMIT = "045625b2b88a735f74536b0ab0b9d290df4d0c53"
 # The commits of main released as earlier versions (tags don't travel), oldest first.
 RELEASES = {
-    "v0.1.0": V010_COMMIT,
+    "v0.1.0": "045625b2b88a735f74536b0ab0b9d290df4d0c53",
     "v0.2.0": "ed21913c1de726a3a60ce408b47cf9c55bc82c61",
 }
 

@@ -406,9 +406,7 @@ def _content_at(project: Path, commit: str, path: str) -> bytes | None:
 
 
 def _exists_at(project: Path, commit: str, path: str) -> bool:
-    check = subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=project,
-                           capture_output=True)  # fmt: skip
-    return check.returncode == 0
+    return _content_at(project, commit, path) is not None
 
 
 def _matches(path: str, patterns: list[str]) -> bool:
@@ -558,8 +556,7 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
         file = project / path
         if _user_deleted(project, path, start, answers_file):
             if file.exists() or file.is_symlink():  # the engine brought it back
-                file.unlink()
-                git.run(project, "rm", "-q", "--cached", "--ignore-unmatch", "--", path)
+                _remove(project, path)
             report.kept_deleted.append(path)
             if old.get(path) != new[path]:
                 report.not_applied.append(f"{path} (you deleted it; the template changed it)")
@@ -600,8 +597,7 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
         if path in adopted or not file.is_file() or file.is_symlink():
             continue
         if file.read_bytes() == old[path] == _content_at(project, start, path):
-            file.unlink()  # cruft keeps what its skip list covers; nothing of yours is in it
-            git.run(project, "rm", "-q", "--cached", "--ignore-unmatch", "--", path)
+            _remove(project, path)  # cruft keeps what its skip list covers; nothing of yours
         elif path not in changed_now:
             report.not_applied.append(f"{path} (the template removed it; yours, so kept)")
     # the engines' .rej next to an adopted file whose original we kept
@@ -609,6 +605,12 @@ def _settle_files(project: Path, start: str, answers_file: str, engine: str,
         rej = project / f"{path}.rej"
         if rej.is_file() and not _exists_at(project, start, f"{path}.rej"):
             rej.unlink()
+
+
+def _remove(project: Path, path: str) -> None:
+    """Delete a file from the work tree and the index."""
+    (project / path).unlink()
+    git.run(project, "rm", "-q", "--cached", "--ignore-unmatch", "--", path)
 
 
 def _save_template_version(project: Path, path: str, content: bytes) -> None:
