@@ -209,13 +209,6 @@ def options_markdown(questions: list[Question]) -> str:
         lines += [f"## {q.name.replace('_', '-')}", "", f"**{q.help}.** {q.why}".rstrip(), ""]
         if isinstance(q.default, str) and "{{" in q.default:
             lines += [f"Default: derived, `{q.default}`.", ""]
-        if q.status == "planned":
-            lines += [
-                "*Planned:* the answer is recorded in the answers file today; the files it"
-                " generates arrive in a later release (see the CHANGELOG), and `copier update`"
-                " brings them in.",
-                "",
-            ]
     return "\n".join(lines)
 
 

@@ -48,7 +48,6 @@ class Question:
     hidden: bool
     why: str = ""
     allowed: str = ""
-    status: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -75,7 +74,6 @@ def load(path: Path = COPIER_YML) -> tuple[dict[str, Any], list[Question]]:
                 hidden=str(spec.get("when", "true")).lower() == "false",
                 why=(spec.get("x_doc") or {}).get("why", ""),
                 allowed=(spec.get("x_doc") or {}).get("allowed", ""),
-                status=(spec.get("x_doc") or {}).get("status", ""),
                 raw=spec,
             )
         )
