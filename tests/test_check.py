@@ -52,13 +52,19 @@ def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 # ------------------------------------------------------------------ generated projects
-def test_default_project_is_level_3_and_next_is_data_versioning(project) -> None:
+def test_default_project_reaches_the_top_level(project) -> None:
     result = check(project({}))
     found = {f.practice.id for f in result.findings if f.present}
+    assert result.level == MAX_LEVEL, result.render()
+    assert found == {p.id for p in PRACTICES}, result.render()
+    assert result.next_steps() == []
+    assert "next: nothing missing" in result.render()
+
+
+def test_without_mlflow_and_dvc_a_project_stops_at_level_3(project) -> None:
+    result = check(project({"experiment_tracking": "none", "data_versioning": "none"}))
     assert result.level == 3, result.render()
-    assert UP_TO_3 | {"monitoring", "drift", "loadtest"} <= found, result.render()
-    assert "versioning" not in found  # data_versioning defaults to none
-    assert [f.practice.id for f in result.next_steps()] == ["versioning"]
+    assert [f.practice.id for f in result.next_steps()] == ["versioning", "tracking"]
 
 
 def test_default_project_evidence_names_files_and_content(project) -> None:
@@ -71,19 +77,24 @@ def test_default_project_evidence_names_files_and_content(project) -> None:
     assert "/metrics" in evidence["monitoring"]
     assert "ks_2samp" in evidence["drift"]
     assert "loadtest/locustfile.py" in evidence["loadtest"]
+    assert "dvc.yaml: DVC pipeline, stages data, train, evaluate" in evidence["versioning"]
+    assert ".dvc/config: DVC remote(s) local" in evidence["versioning"]
+    assert "MLflow" in evidence["tracking"]
+    assert "model/data registry" in evidence["versioning"]
 
 
 @pytest.mark.parametrize(
     ("answers", "level"),
     [
-        ({"ci_provider": "gitlab"}, 3),
-        ({"ci_provider": "azure-devops", "iac": "bicep"}, 3),
-        ({"ci_provider": "github", "iac": "terraform", "cloud": "aws"}, 3),
+        ({"ci_provider": "gitlab"}, 4),
+        ({"ci_provider": "azure-devops", "iac": "bicep"}, 4),
+        ({"ci_provider": "github", "iac": "terraform", "cloud": "aws"}, 4),
+        ({"data_versioning": "none"}, 4),  # the MLflow registry versions the models
         ({"iac": "none"}, 2),
         ({"ci_provider": "none"}, 1),
         ({"ci_provider": "none", "iac": "none", "serving": "none", "docs": "none"}, 1),
     ],
-    ids=["gitlab", "azure-bicep", "aws", "no-iac", "no-ci", "minimal"],
+    ids=["gitlab", "azure-bicep", "aws", "registry-only", "no-iac", "no-ci", "minimal"],
 )
 def test_generated_variants_get_the_level_of_what_they_have(project, answers, level) -> None:
     result = check(project(answers))
@@ -151,6 +162,7 @@ def test_partial_repository_is_level_1_and_is_told_to_add_the_gate(tmp_path) -> 
         "quality_gate",
         "docs",
         "issue_templates",
+        "tracking",
     ]
     assert "what to add next (for level 2, Continuous integration)" in result.render()
 
@@ -188,19 +200,21 @@ def test_environments_and_caches_are_not_read(tmp_path) -> None:
 def test_cli_json_and_min_level(project) -> None:
     root = project({})
     runner = CliRunner()
-    result = runner.invoke(cli, ["check", str(root), "--json", "--min-level", "3"])
+    result = runner.invoke(cli, ["check", str(root), "--json", "--min-level", "4"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["level"], report["max_level"], report["passed"]) == (3, MAX_LEVEL, True)
+    assert (report["level"], report["max_level"], report["passed"]) == (4, MAX_LEVEL, True)
     assert {p["id"] for p in report["practices"]} == {p.id for p in PRACTICES}
-    assert report["next"][0]["id"] == "versioning"
-    below = runner.invoke(cli, ["check", str(root), "--min-level", "4"])
+    assert report["next"] == []
+    bare = project({"experiment_tracking": "none", "data_versioning": "none"})
+    below = runner.invoke(cli, ["check", str(bare), "--min-level", "4"])
     assert below.exit_code == 1
     assert "level 3 below the required level 4" in below.stdout
-    human = runner.invoke(cli, ["check", str(root)])
+    human = runner.invoke(cli, ["check", str(bare)])
     assert human.exit_code == 0
     assert "level 3 of 4: Continuous delivery" in human.stdout
     assert "[ ] data and model versioning" in human.stdout
+    assert "[ ] experiment tracking (recommended)" in human.stdout
 
 
 def test_cli_on_a_file_is_one_line_and_exit_2(tmp_path) -> None:
@@ -505,6 +519,79 @@ def test_quality_gates_and_registries_in_ml_platform_code(tmp_path, files, gate,
     assert gate in evidence(root, "quality_gate")
     if registry:
         assert registry in evidence(root, "versioning")
+
+
+DVC_PIPELINE = """stages:
+  featurize:
+    cmd: python src/churn/features.py
+    deps: [data/raw]
+    outs: [data/features]
+  train:
+    cmd: python src/churn/train.py
+    deps: [data/features]
+    outs: [models/churn.pkl]
+    metrics:
+      - reports/scores.json:
+          cache: false
+"""
+DVC_CONFIG = "[core]\n    remote = store\n['remote \"store\"']\n    url = s3://bucket/dvc\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "practice", "shown"),
+    [
+        (
+            {"src/churn/train.py": "import mlflow\n\nmlflow.sklearn.autolog()\n"},
+            "tracking",
+            "src/churn/train.py: MLflow (mlflow.sklearn.autolog)",
+        ),
+        (
+            {"src/churn/train.py": "import wandb\n\nrun = wandb.init(project='churn')\n"},
+            "tracking",
+            "Weights & Biases (wandb.init)",
+        ),
+        (
+            {"src/churn/train.py": "from dvclive import Live\n\nwith Live() as live:\n    pass\n"},
+            "tracking",
+            "DVCLive (Live)",
+        ),
+        (
+            {
+                ".gitlab-ci.yml": "train:\n  variables:\n    MLFLOW_TRACKING_URI: http://mlflow\n"
+                "  script: [python train.py]\n"
+            },
+            "tracking",
+            ".gitlab-ci.yml: MLFLOW_TRACKING_URI",
+        ),
+        (
+            {"dvc.yaml": DVC_PIPELINE, ".dvc/config": DVC_CONFIG},
+            "versioning",
+            "dvc.yaml: DVC pipeline, stages featurize, train; versions data/features, "
+            "models/churn.pkl, reports/scores.json .dvc/config: DVC remote(s) store",
+        ),
+        (
+            {
+                "src/churn/register.py": "from mlflow import MlflowClient\n\n"
+                "MlflowClient().set_registered_model_alias('churn', 'champion', 3)\n"
+            },
+            "versioning",
+            "register.py: model/data registry (set_registered_model_alias)",
+        ),
+    ],
+    ids=["mlflow-autolog", "wandb", "dvclive", "tracking-uri-in-ci", "dvc-pipeline", "aliases"],
+)
+def test_tracking_and_versioning_of_other_tools(tmp_path, files, practice, shown) -> None:
+    assert shown in evidence(write(tmp_path, {**BASE, **files}), practice)
+
+
+def test_tracking_only_in_tests_or_an_empty_dvc_yaml_is_not_credited(tmp_path) -> None:
+    files = {
+        "tests/test_train.py": "import mlflow\n\n\ndef test_x():\n    mlflow.start_run()\n",
+        "dvc.yaml": "stages: {}\n",
+    }
+    root = write(tmp_path, {**BASE, **files})
+    assert not evidence(root, "tracking")
+    assert not evidence(root, "versioning")
 
 
 BUNDLE = """bundle:

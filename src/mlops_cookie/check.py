@@ -15,7 +15,8 @@ The scale (docs/maturity.md explains it):
 | 3 | Continuous delivery | CD through staging with an approval before production; IaC |
 | 4 | Monitored operations | monitoring, drift detection, a load test, data/model versioning |
 
-Recommended: documentation (level 1), issue/PR templates (level 2), a serving API (level 3).
+Recommended: documentation (level 1), issue/PR templates and experiment tracking (level 2), a
+serving API (level 3).
 """
 
 from __future__ import annotations
@@ -1150,11 +1151,77 @@ def detect_loadtest(repo: Repo) -> list[str]:
     return evidence
 
 
-def detect_versioning(repo: Repo) -> list[str]:
+# Experiment tracking: runs logged with their parameters and metrics, in code (not tests).
+TRACKING = re.compile(
+    r"\b(mlflow\.(?:start_run|log_metrics?|log_params?|autolog|\w+\.autolog|log_model)\("
+    r"|mlflow\.\w+\.log_model\(|wandb\.init\(|neptune\.init_run\(|comet_ml\.(?:Experiment|start)\("
+    r"|Task\.init\(|Live\(|aim\.Run\(|aiplatform\.start_run\(|sagemaker\.experiments"
+    r"|mlflow\.set_tracking_uri\()"
+)
+TRACKING_NAMES = {
+    "Task.init(": "ClearML",
+    "Live(": "DVCLive",
+    "aim.Run(": "Aim",
+    "wandb.init(": "Weights & Biases",
+    "neptune.init_run(": "Neptune",
+    "aiplatform.start_run(": "Vertex AI Experiments",
+    "sagemaker.experiments": "SageMaker Experiments",
+}
+
+
+def detect_tracking(repo: Repo) -> list[str]:
     evidence = []
-    dvc = [f for f in repo.files if f in ("dvc.yaml", ".dvc/config") or f.endswith(".dvc")]
-    if dvc:
-        evidence.append(f"DVC: {', '.join(dvc[:3])}")
+    for rel in repo.python_files():
+        if _is_test(rel):
+            continue
+        found = TRACKING.search(repo.text(rel))
+        if found:
+            call = found.group(1)
+            tool = TRACKING_NAMES.get(call, "MLflow" if "mlflow" in call else "Comet")
+            evidence.append(f"{rel}: {tool} ({call.rstrip('(')})")
+            break
+    for rel in repo.glob("*.yml", "*.yaml", "Makefile", "*.toml", "*.env.example"):
+        found = re.search(
+            r"\b(MLFLOW_TRACKING_URI|WANDB_PROJECT|mlflow\s+(?:ui|server))\b", repo.text(rel)
+        )
+        if found:
+            evidence.append(f"{rel}: {found.group(1)}")
+            break
+    for rel in repo.glob("*.yml", "*.yaml"):
+        if re.search(r"^\s*experiments:\s*$", repo.text(rel), re.M) and "bundle" in repo.text(rel):
+            evidence.append(f"{rel}: MLflow experiment declared in a Databricks bundle")
+            break
+    return evidence
+
+
+def _dvc_pipeline(repo: Repo) -> list[str]:
+    """What dvc.yaml versions: its stages and their outputs (data, models, metrics)."""
+    evidence = []
+    for rel in [f for f in repo.files if f == "dvc.yaml" or f.endswith("/dvc.yaml")][:1]:
+        docs = repo.yaml_docs(rel)
+        stages = (docs[0] or {}).get("stages") if docs and isinstance(docs[0], dict) else None
+        if isinstance(stages, dict) and stages:
+            outs = [
+                str(next(iter(o)) if isinstance(o, dict) else o)
+                for stage in stages.values()
+                if isinstance(stage, dict)
+                for key in ("outs", "metrics")
+                for o in stage.get(key) or []
+            ]
+            what = f"; versions {', '.join(outs[:4])}" if outs else ""
+            evidence.append(f"{rel}: DVC pipeline, stages {', '.join(list(stages)[:5])}{what}")
+    if repo.has(".dvc/config"):
+        remotes = re.findall(r"""^\['?remote "([^"]+)"'?\]""", repo.text(".dvc/config"), re.M)
+        if remotes:
+            evidence.append(f".dvc/config: DVC remote(s) {', '.join(remotes[:3])}")
+    return evidence
+
+
+def detect_versioning(repo: Repo) -> list[str]:
+    evidence = _dvc_pipeline(repo)
+    dvc = [f for f in repo.files if f.endswith(".dvc") and f != ".dvc"]
+    if dvc or (not evidence and repo.has(".dvc/config")):
+        evidence.append(f"DVC: {', '.join(dvc[:3]) or '.dvc/config'}")
     if repo.has(".gitattributes"):
         lfs = [
             line.split()[0]
@@ -1168,7 +1235,8 @@ def detect_versioning(repo: Repo) -> list[str]:
         r"\b(mlflow\.register_model\(|registered_model_name\s*=|create_model_version\("
         r"|wandb\.Artifact\(|lakefs\w*\.\w+\(|use_artifact\("
         r"|Model\.register\(|\w+\.register_model\(|models\.create_or_update\("
-        r"|create_model_package\(|set_registered_model_alias\(|transition_model_version_stage\()"
+        r"|create_model_package\(|set_registered_model_alias\(|transition_model_version_stage\("
+        r"|aiplatform\.Model\.upload\(|link_model\(|push_to_hub\(|dvc\.api\.\w+\()"
     )
     for rel in repo.python_files():
         if _is_test(rel):
@@ -1225,6 +1293,11 @@ PRACTICES: tuple[Practice, ...] = (
              "bugs, experiments and reviews arrive with the facts needed",
              "add .github/ISSUE_TEMPLATE/*.yml (bug, experiment) and a pull request template",
              detect_issue_templates),
+    Practice("tracking", "experiment tracking", 2, False,
+             "every training run's parameters, metrics and model can be found and compared",
+             "log each training run (MLflow: `mlflow.start_run()`, `log_params`, `log_metrics`, "
+             "`mlflow.sklearn.log_model`; or Weights & Biases, DVCLive, ClearML)",
+             detect_tracking),
     Practice("cd", "continuous delivery with approval", 3, True,
              "releases are repeatable, and production changes only after a person approves",
              "add a CD pipeline that deploys to staging, then to production through an approval "
