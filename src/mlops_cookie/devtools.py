@@ -41,6 +41,7 @@ NEXT_TAG = f"v{_major}.{int(_minor) + 1}.0"
 RELEASES = {
     "v0.1.0": "045625b2b88a735f74536b0ab0b9d290df4d0c53",
     "v0.2.0": "ed21913c1de726a3a60ce408b47cf9c55bc82c61",
+    "v0.3.0": "2ac22baedbf27bd39418f5f7aaaaf7f5f5cbd522",
 }
 
 
