@@ -26,6 +26,7 @@ from .predict import load_model, predict_file
 {%- if cookiecutter.serving == 'fastapi' %}
 from .serve import Settings, setup_logging
 {%- endif %}
+from .train import prepare
 from .train import train as run_train
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
@@ -50,8 +51,14 @@ def main(
 
 
 @app.command()
+def data(config: ConfigOpt = None) -> None:
+    """Load and check data.source; write the training and held-out splits."""
+    prepare(load_config(config))
+
+
+@app.command()
 def train(config: ConfigOpt = None) -> None:
-    """Load, check and split the data; fit and save the model."""
+    """Fit and save the model on the training split (see data)."""
     run_train(load_config(config))
 
 

@@ -1,7 +1,8 @@
-"""Train the model: load, check, split, fit, save the model and metadata."""
+"""The data step (load, check, split) and training (fit, save, metadata)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
@@ -22,6 +23,8 @@ from .features import build_features
 from .models import build_estimator
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .config import Config
 
 logger = logging.getLogger(__name__)
@@ -58,13 +61,46 @@ def cross_validated(config: Config, train: pd.DataFrame) -> dict[str, float]:
     return {name: round(scores[f"test_{name}"].mean(), 6) for name in metrics}
 
 
-def train(config: Config) -> dict[str, Any]:
-    """Write the splits, the fitted pipeline and its metadata; return that.
+def prepare(config: Config) -> dict[str, Any]:
+    """The data step: load and check ``data.source``, write the two splits.
 
-    Nothing is written when a step fails.
+    Training and evaluation read the splits, so the model and the champion
+    it is compared with are scored on the same held-out rows.
     """
     frame = data.load_dataset(config)
-    train_frame, test_frame = data.split_dataset(frame, config)
+    parts = data.split_dataset(frame, config)
+    config.paths.processed_dir.mkdir(parents=True, exist_ok=True)
+    for part, path in zip(parts, splits(config), strict=True):
+        part.to_csv(path, index=False)
+    rows = {"n_train": len(parts[0]), "n_test": len(parts[1])}
+    where = config.paths.processed_dir
+    logger.info("wrote %d + %d held-out rows to %s", *rows.values(), where)
+    return {**rows, "data_hash": data_hash(config)}
+
+
+def data_hash(config: Config) -> str:
+    """SHA-256 of the two splits: the data a model is trained and scored on."""
+    digest = hashlib.sha256()
+    for path in splits(config):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def splits(config: Config) -> list[Path]:
+    """The training and held-out files the data step writes."""
+    names = (data.TRAIN_FILE, data.TEST_FILE)
+    return [config.paths.processed_dir / name for name in names]
+
+
+def train(config: Config) -> dict[str, Any]:
+    """Fit on the training split; write the pipeline and its metadata.
+
+    The splits come from the data step (``make data``); when they are
+    missing, it runs first. Nothing is written when a step fails.
+    """
+    if not all(path.is_file() for path in splits(config)):
+        prepare(config)
+    train_frame, test_frame = (data.read_csv(p) for p in splits(config))
     features, target = data.features_target(train_frame, config)
     metrics = reported_metrics(config, target)
     pipeline = fit_pipeline(config, train_frame)
@@ -87,12 +123,9 @@ def train(config: Config) -> dict[str, Any]:
         "cross_validation": cross_validated(config, train_frame) or None,
         "config_hash": config.digest,
         "data_source": config.data.source,
+        "data_hash": data_hash(config),
         "versions": {**versions, "python": platform.python_version()},
     }
-    processed = config.paths.processed_dir
-    processed.mkdir(parents=True, exist_ok=True)
-    train_frame.to_csv(processed / data.TRAIN_FILE, index=False)
-    test_frame.to_csv(processed / data.TEST_FILE, index=False)
     model_path = config.paths.model
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, model_path)
