@@ -145,6 +145,11 @@ def github_workflows(root: Path) -> dict[str, dict[str, Any]]:
     return {p.name: load(p) for p in sorted((root / ".github" / "workflows").glob("*.yml"))}
 
 
+def flat(script: str) -> str:
+    """A shell script with its line continuations joined and its spaces collapsed."""
+    return " ".join(script.replace("\\\n", " ").split())
+
+
 def steps_text(steps: list[dict[str, Any]]) -> list[str]:
     """Each step as one searchable line: its name, uses and run."""
     return [" ".join(str(s.get(k, "")) for k in ("name", "uses", "run")) for s in steps]
@@ -561,7 +566,7 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         retrain = workflow["jobs"]["retrain"]
         text = steps_text(retrain["steps"])
         assert any(t.endswith(" make ci") for t in text)
-        compare = next(s for s in retrain["steps"] if s.get("id") == "compare")["run"]
+        compare = flat(next(s for s in retrain["steps"] if s.get("id") == "compare")["run"])
         assert f"{promote} --config configs/train.toml" in compare
         assert "--baseline" not in compare
         assert '1) echo "promote=false"' in compare
@@ -578,9 +583,9 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         assert pipeline["schedules"][0]["cron"] == "17 4 * * 1"
         assert pipeline["trigger"] == "none"
         steps = pipeline["stages"][0]["jobs"][0]["steps"]
-        compare = next(s for s in steps if s.get("name") == "compare")
-        assert f"{promote} --config configs/train.toml" in compare["script"]
-        assert "--baseline" not in compare["script"]
+        compare = flat(next(s for s in steps if s.get("name") == "compare")["script"])
+        assert f"{promote} --config configs/train.toml" in compare
+        assert "--baseline" not in compare
         champion = [s for s in steps if "champion production" in str(s.get("parameters"))]
         assert len(champion) == (a(answers, "experiment_tracking") == "none")
         deliver = pipeline["stages"][1]
@@ -590,7 +595,7 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         pipeline = load(root / ".gitlab-ci.yml")
         assert "retrain:baseline" not in pipeline
         assert ("retrain:champion" in pipeline) == (a(answers, "experiment_tracking") == "none")
-        bundle = "\n".join(pipeline["bundle"]["script"])
+        bundle = flat("\n".join(pipeline["bundle"]["script"]))
         assert f"{promote} --config configs/train.toml" in bundle
         assert "--baseline" not in bundle
         assert "next=.gitlab/ci/keep.yml" in bundle
