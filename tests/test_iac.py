@@ -610,8 +610,12 @@ def test_terraform_tracking_server_is_the_clouds_managed_mlflow(rendered, combo)
         assert unquote(server["artifact_store_uri"]) == "s3://${aws_s3_bucket.ml.bucket}/mlflow"
         assert server["role_arn"] == "${aws_iam_role.mlflow.arn}"
         policy = terraform_blocks(tf, "data")[("aws_iam_policy_document", "mlflow")]
-        objects = next(st for st in policy["statement"] if "s3:PutObject" in st["actions"])
-        assert objects["resources"] == ["${aws_s3_bucket.ml.arn}/mlflow/*"]
+        statements = [
+            ({unquote(a) for a in st["actions"]}, [unquote(r) for r in st["resources"]])
+            for st in policy["statement"]
+        ]
+        writes = [resources for actions, resources in statements if "s3:PutObject" in actions]
+        assert writes == [["${aws_s3_bucket.ml.arn}/mlflow/*"]]
     untracked = rendered("copier", {**combo, "experiment_tracking": "none"})
     none = untracked / "infra" / "terraform"
     assert ("mlflow_tracking_uri",) not in terraform_blocks(none, "output")
