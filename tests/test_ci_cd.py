@@ -69,6 +69,8 @@ def ci_answer_sets(provider: str) -> list[dict[str, Any]]:
         "iac": ["terraform", "bicep", "none"],
         "cloud": ["azure", "aws", "gcp"],
         "serving": ["fastapi", "none"],
+        "experiment_tracking": ["mlflow", "none"],
+        "data_versioning": ["dvc", "none"],
     }
     names = list(choices)
 
@@ -114,7 +116,8 @@ def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
 
 def a(answers: dict[str, Any], name: str) -> Any:
     defaults = {"python_version": "3.11", "package_manager": "uv", "iac": "terraform",
-                "cloud": "azure", "serving": "fastapi"}  # fmt: skip
+                "cloud": "azure", "serving": "fastapi", "experiment_tracking": "mlflow",
+                "data_versioning": "dvc"}  # fmt: skip
     return answers.get(name, defaults[name])
 
 
@@ -140,6 +143,11 @@ def ci_files(root: Path) -> list[Path]:
 
 def github_workflows(root: Path) -> dict[str, dict[str, Any]]:
     return {p.name: load(p) for p in sorted((root / ".github" / "workflows").glob("*.yml"))}
+
+
+def flat(script: str) -> str:
+    """A shell script with its line continuations joined and its spaces collapsed."""
+    return " ".join(script.replace("\\\n", " ").split())
 
 
 def steps_text(steps: list[dict[str, Any]]) -> list[str]:
@@ -328,17 +336,17 @@ def test_ci_runs_make_ci_then_the_build_on_every_supported_python(rendered, answ
     root = rendered("copier", answers)
     commands, versions = ci_commands(root, answers["ci_provider"])
     commands = [c.split("#")[0].strip() for c in commands if c]
-    assert commands[:2] == ["make ci", "make build"], commands
+    assert commands[:3] == ["make data", "make ci", "make build"], commands
     assert versions == pythons(answers)
 
 
 @pytest.mark.parametrize("answers", cases(*PROVIDERS))
 def test_ci_entry_point_is_the_makefile_target_the_tests_prove_green(rendered, answers) -> None:
-    """CI calls `make ci`, and `make ci` is lint + test + train + evaluate: the target that
+    """CI calls `make ci`, and `make ci` is lint + test + data + train + evaluate: the target that
     tests/test_exercise.py runs green on a generated project."""
     root = rendered("copier", answers)
     makefile = (root / "Makefile").read_text()
-    assert re.search(r"^ci: lint test train evaluate\b", makefile, re.M)
+    assert re.search(r"^ci: lint test data train evaluate\b", makefile, re.M)
     assert re.search(r"^build: \$\(INSTALLED\)", makefile, re.M)
     assert "\n\tuv build" in makefile or "\n\t$(BIN)/python -m pip wheel" in makefile
     pipelines = "\n".join(p.read_text() for p in ci_files(root) if p.suffix == ".yml")
@@ -346,6 +354,62 @@ def test_ci_entry_point_is_the_makefile_target_the_tests_prove_green(rendered, a
     # nothing re-implements the pipeline behind make's back
     for command in ("pytest", "ruff check", " train --config", "uv sync", "pip install -e"):
         assert command not in pipelines, command
+
+
+TRAINING = re.compile(r"^make (ci|train|evaluate|repro)\b")
+
+
+def command_lists(node: Any, name: str = "") -> dict[str, list[str]]:
+    """Every job of a parsed pipeline as {name: its commands in order}: GitHub steps' `run`,
+    Azure Pipelines steps' `script`, GitLab jobs' `script` (a multi-line command is split into
+    its lines)."""
+    found: dict[str, list[str]] = {}
+    if isinstance(node, dict):
+        steps = node.get("steps")
+        if isinstance(steps, list):
+            found[name] = [
+                str(s.get("run", s.get("script", ""))) for s in steps if isinstance(s, dict)
+            ]
+        elif isinstance(node.get("script"), list):
+            found[name] = [str(c) for c in node["script"]]
+        for key, value in node.items():
+            if key not in {"steps", "script"}:
+                found |= command_lists(value, f"{name}/{key}".strip("/"))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            label = value.get("job", value.get("stage", i)) if isinstance(value, dict) else i
+            found |= command_lists(value, f"{name}/{label}")
+    return {job: [line.split("#")[0].strip() for c in cmds for line in c.splitlines()]
+            for job, cmds in found.items()}  # fmt: skip
+
+
+def pipeline_files(root: Path, provider: str) -> list[Path]:
+    if provider == "github":
+        return sorted((root / ".github" / "workflows").glob("*.yml"))
+    if provider == "azure-devops":
+        return sorted((root / ".azure-pipelines").glob("*.yml"))
+    return [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_every_pipeline_that_trains_runs_the_data_step_first(rendered, answers) -> None:
+    """Structure from the parsed YAML: in each job of CI, CD, retraining (and releases) that
+    trains, `make data` comes before the first training command."""
+    root = rendered("copier", answers)
+    trained_in = set()
+    for path in pipeline_files(root, answers["ci_provider"]):
+        for job, commands in command_lists(load(path)).items():
+            training = [i for i, c in enumerate(commands) if TRAINING.match(c)]
+            if not training:
+                continue
+            trained_in.add(path.stem if path.name != ".gitlab-ci.yml" else job)
+            assert "make data" in commands[: training[0]], (path.name, job, commands)
+    expected = (
+        {"ci", "bundle", "release"}
+        if answers["ci_provider"] == "gitlab"
+        else {"ci", "cd", "retrain", "release"}
+    )
+    assert trained_in == expected
 
 
 # --------------------------------------------------------------------------- delivery
@@ -488,9 +552,7 @@ def test_cloud_login_uses_oidc_and_no_stored_secret(rendered, answers) -> None:
 
 
 @pytest.mark.parametrize("answers", cases(*PROVIDERS))
-def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
-    rendered, answers
-) -> None:
+def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answers) -> None:
     root = rendered("copier", answers)
     provider = answers["ci_provider"]
     (module,) = (root / "src").glob("*/evaluate.py")
@@ -504,7 +566,16 @@ def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
         retrain = workflow["jobs"]["retrain"]
         text = steps_text(retrain["steps"])
         assert any(t.endswith(" make ci") for t in text)
-        assert any(promote in t and "--baseline production/metrics.json" in t for t in text)
+        compare = flat(next(s for s in retrain["steps"] if s.get("id") == "compare")["run"])
+        assert f"{promote} --config configs/train.toml" in compare
+        assert "--baseline" not in compare
+        assert '1) echo "promote=false"' in compare
+        assert "*) exit" in compare
+        if a(answers, "experiment_tracking") == "none":  # the champion: production's model
+            assert "--champion models/champion/model.joblib" in compare
+            assert any("name=production-model" in t for t in text)
+        else:  # the registry's champion alias, on the tracking server CI names
+            assert retrain["env"] == {"MLFLOW_TRACKING_URI": "${{ vars.MLFLOW_TRACKING_URI }}"}
         assert workflow["jobs"]["staging"]["if"] == "needs.retrain.outputs.promote == 'true'"
         assert github_delivery(root, "retrain.yml") == ["staging", "production"]
     elif provider == "azure-devops":
@@ -512,18 +583,21 @@ def test_retraining_is_scheduled_and_promotes_only_a_model_at_least_as_good(
         assert pipeline["schedules"][0]["cron"] == "17 4 * * 1"
         assert pipeline["trigger"] == "none"
         steps = pipeline["stages"][0]["jobs"][0]["steps"]
-        compare = next(s for s in steps if s.get("name") == "compare")
-        assert promote in compare["script"]
+        compare = flat(next(s for s in steps if s.get("name") == "compare")["script"])
+        assert f"{promote} --config configs/train.toml" in compare
+        assert "--baseline" not in compare
+        champion = [s for s in steps if "champion production" in str(s.get("parameters"))]
+        assert len(champion) == (a(answers, "experiment_tracking") == "none")
         deliver = pipeline["stages"][1]
         assert deliver["template"] == "templates/deploy-stages.yml"
         assert "retrain.compare.promote'], 'true'" in deliver["parameters"]["condition"]
     else:
         pipeline = load(root / ".gitlab-ci.yml")
-        assert pipeline["retrain:baseline"]["rules"] == [
-            {"if": '$CI_PIPELINE_SOURCE == "schedule"'}
-        ]
-        bundle = "\n".join(pipeline["bundle"]["script"])
-        assert promote in bundle
+        assert "retrain:baseline" not in pipeline
+        assert ("retrain:champion" in pipeline) == (a(answers, "experiment_tracking") == "none")
+        bundle = flat("\n".join(pipeline["bundle"]["script"]))
+        assert f"{promote} --config configs/train.toml" in bundle
+        assert "--baseline" not in bundle
         assert "next=.gitlab/ci/keep.yml" in bundle
         keep = (root / ".gitlab" / "ci" / "keep.yml").read_text()
         assert keep.startswith("# keep\n")
@@ -708,8 +782,10 @@ def test_ci_and_cd_build_commands_run_green_locally(template_repo, tmp_path: Pat
     commands = [s["run"] for s in workflows["ci.yml"]["jobs"]["ci"]["steps"] if "run" in s]
     commands += [s["run"] for s in workflows["cd.yml"]["jobs"]["build"]["steps"] if "run" in s]
     assert commands == [
+        "make data",
         "make ci",
         "make build",
+        "make data",
         "make ci",
         "make build",
         "bash scripts/deploy.sh bundle",

@@ -130,6 +130,15 @@ CD_OUTPUTS = {
     },
     ("bicep", "azure"): AZURE_OUTPUTS,
 }  # fmt: skip
+# What the ML lifecycle reads from each environment: the storage of DVC's cloud remote
+# (docs/data-versioning.md) and the MLflow tracking server: Azure ML's MLflow endpoint,
+# SageMaker managed MLflow; GCP has no managed MLflow (the pipelines take a user-provided URI).
+LIFECYCLE_OUTPUTS = {
+    ("terraform", "azure"): {"storage_account_name", "data_container_name", "mlflow_tracking_uri"},
+    ("terraform", "aws"): {"model_bucket", "mlflow_tracking_uri"},
+    ("terraform", "gcp"): {"model_bucket"},
+    ("bicep", "azure"): {"storage_account_name", "data_container_name", "mlflow_tracking_uri"},
+}
 API_OUTPUTS = {
     ("terraform", "azure"): {"container_app_name", "api_url"},
     ("terraform", "aws"): {"apprunner_service_arn", "apprunner_access_role_arn", "api_url"},
@@ -578,6 +587,41 @@ def test_terraform_outputs_what_cd_needs(rendered, combo) -> None:
     assert expected <= names, expected - names
     assert (api <= names) == (combo["serving"] == "fastapi")
     assert all(len(unquote(body.get("description", ""))) > 10 for body in outputs.values())
+    lifecycle = LIFECYCLE_OUTPUTS[("terraform", combo["cloud"])]
+    assert lifecycle <= names, lifecycle - names
+    assert ("mlflow_tracking_uri" in names) == (combo["cloud"] != "gcp")
+
+
+@pytest.mark.parametrize("combo", [c for c in TF if c.values[0]["cloud"] != "gcp"])
+def test_terraform_tracking_server_is_the_clouds_managed_mlflow(rendered, combo) -> None:
+    """Azure: the workspace's MLflow endpoint. AWS: a SageMaker managed MLflow server whose
+    role may touch only its artifact prefix. experiment_tracking=none: neither."""
+    tf = project(rendered, combo) / "infra" / "terraform"
+    uri = unquote(terraform_blocks(tf, "output")[("mlflow_tracking_uri",)]["value"])
+    if combo["cloud"] == "azure":
+        assert uri.startswith("azureml://${azurerm_machine_learning_workspace.main.location}")
+        assert uri.endswith(
+            ".api.azureml.ms/mlflow/v1.0${azurerm_machine_learning_workspace.main.id}"
+        )
+    else:
+        assert uri == "${aws_sagemaker_mlflow_tracking_server.main.arn}"
+        resources = terraform_blocks(tf, "resource")
+        server = resources[("aws_sagemaker_mlflow_tracking_server", "main")]
+        assert unquote(server["artifact_store_uri"]) == "s3://${aws_s3_bucket.ml.bucket}/mlflow"
+        assert server["role_arn"] == "${aws_iam_role.mlflow.arn}"
+        policy = terraform_blocks(tf, "data")[("aws_iam_policy_document", "mlflow")]
+        statements = [
+            ({unquote(a) for a in st["actions"]}, [unquote(r) for r in st["resources"]])
+            for st in policy["statement"]
+        ]
+        writes = [resources for actions, resources in statements if "s3:PutObject" in actions]
+        assert writes == [["${aws_s3_bucket.ml.arn}/mlflow/*"]]
+    untracked = rendered("copier", {**combo, "experiment_tracking": "none"})
+    none = untracked / "infra" / "terraform"
+    assert ("mlflow_tracking_uri",) not in terraform_blocks(none, "output")
+    assert not any(
+        t == "aws_sagemaker_mlflow_tracking_server" for t, _ in terraform_blocks(none, "resource")
+    )
 
 
 # ---------------------------------------------------------------------------- Bicep
@@ -661,6 +705,7 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
     outputs = bicep_declarations(bicep_parse(bicep / "main.bicep"), "output_declaration")
     names = {node.named_children[0].text.decode() for node, _ in outputs}
     assert CD_OUTPUTS[("bicep", "azure")] <= names
+    assert LIFECYCLE_OUTPUTS[("bicep", "azure")] <= names
     assert (API_OUTPUTS[("bicep", "azure")] <= names) == serving
     assert all("description" in decorators for _, decorators in outputs)
 

@@ -45,6 +45,10 @@ EXCLUDE = json.loads(
  "{% if serving != 'fastapi' %}infra/bicep/modules/containerapp.bicep{% endif %}",
  "{% if serving != 'fastapi' %}infra/bicep/modules/network.bicep{% endif %}",
  "{% if serving != 'fastapi' %}docs/serving.md{% endif %}",
+ "{% if data_versioning != 'dvc' %}dvc.yaml{% endif %}",
+ "{% if data_versioning != 'dvc' %}.dvc{% endif %}",
+ "{% if data_versioning != 'dvc' %}.dvcignore{% endif %}",
+ "{% if data_versioning != 'dvc' %}docs/data-versioning.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"

@@ -8,8 +8,18 @@
 {%- endif %}
 #   bash scripts/deploy.sh deploy staging      # infrastructure, model{% if cookiecutter.serving == 'fastapi' %}, serving image{% endif %}
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
-#   bash scripts/deploy.sh baseline production production/metrics.json
-#                                              # metrics of the model in production (none: no file)
+{%- if cookiecutter.experiment_tracking == 'none' %}
+#   bash scripts/deploy.sh champion production models/champion
+#                                              # the model in production, for `promote` (none: empty)
+{%- endif %}
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+#   bash scripts/deploy.sh data-remote production
+#                                              # DVC's `cloud` remote -> this environment's storage
+{%- endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+#   bash scripts/deploy.sh tracking-uri production
+#                                              # prints the environment's MLflow tracking URI
+{%- endif %}
 #
 # Every cloud command of the pipelines is in this file, between the ">>> cloud" markers.
 # Pipelines log in with OIDC before calling it (no stored secrets). When CD_OIDC_TOKEN holds
@@ -28,7 +38,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV | baseline ENV FILE (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV{% if cookiecutter.experiment_tracking == 'none' %} | champion ENV DIR{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
@@ -334,23 +344,72 @@ smoke() {
 {%- endif %}
 }
 
-# ---------------------------------------------------------------------------------- baseline
-# The metrics report deployed with the model now in ENV (normally production). No file is
-# written when nothing is deployed yet: the promote command then treats the candidate as the first model.
-baseline() {
-	local file="$1"
-	login
 {%- if cookiecutter.iac == 'terraform' %}
-	tf_init "$ENV_NAME" >/dev/null
+# Reading outputs needs the environment's state (the backend of envs/ENV.backend.hcl).
+outputs_of() {
+	tf_init "$1" >/dev/null
+}
+{%- else %}
+outputs_of() {
+	:
+}
 {%- endif %}
-	mkdir -p "$(dirname "$file")"
-	rm -f "$file"
-	if store_download current/metrics.json "$file"; then
-		echo "baseline: metrics of the model in $ENV_NAME -> $file"
+{%- if cookiecutter.experiment_tracking == 'none' %}
+
+# ---------------------------------------------------------------------------------- champion
+# The model now live in ENV (normally production), for `promote` to score on the same held-out
+# rows as the new model. DIR stays empty when nothing is deployed yet: promote then treats the
+# new model as the first one.
+champion() {
+	local dir="$1"
+	login
+	outputs_of "$ENV_NAME"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if store_download current/model.json "$dir/model.json"; then
+		store_download current/model.joblib "$dir/model.joblib" ||
+			die "the model in $ENV_NAME has a model.json but no model.joblib: redeploy it"
+		echo "champion: the model live in $ENV_NAME -> $dir"
 	else
-		echo "baseline: no model in $ENV_NAME yet"
+		rm -f "$dir/model.json"
+		echo "champion: no model in $ENV_NAME yet"
 	fi
 }
+{%- endif %}
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+
+# ---------------------------------------------------------------------------------- data
+# DVC's `cloud` remote (.dvc/config) on ENV's data storage, made this clone's default remote.
+# The {% if cookiecutter.cloud == 'azure' %}account{% else %}bucket{% endif %} comes from the infrastructure's outputs; it is written to
+# .dvc/config.local (git-ignored). DVC then logs in like the cloud CLI does.
+DVC="${DVC:-.venv/bin/dvc}"
+
+data_remote() {
+	[[ -x "$DVC" ]] || die "$DVC not found: run 'make install' first"
+	login
+	outputs_of "$ENV_NAME"
+{%- if cookiecutter.cloud == 'azure' %}
+	"$DVC" remote modify --local cloud url "azure://$(out data_container_name)/dvc"
+	"$DVC" remote modify --local cloud account_name "$(out storage_account_name)"
+{%- elif cookiecutter.cloud == 'aws' %}
+	"$DVC" remote modify --local cloud url "s3://$(out model_bucket)/data/dvc"
+{%- else %}
+	"$DVC" remote modify --local cloud url "gs://$(out model_bucket)/data/dvc"
+{%- endif %}
+	"$DVC" remote default --local cloud
+	echo "DVC remote 'cloud' (the default here): the data storage of $ENV_NAME"
+}
+{%- endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+
+# ---------------------------------------------------------------------------------- tracking
+# ENV's MLflow tracking server ({% if cookiecutter.cloud == 'azure' %}the Azure ML workspace's MLflow endpoint{% else %}SageMaker managed MLflow{% endif %}), for MLFLOW_TRACKING_URI.
+tracking_uri() {
+	login >&2
+	outputs_of "$ENV_NAME"
+	out mlflow_tracking_uri
+}
+{%- endif %}
 
 command="${1:-}"
 case "$command" in
@@ -363,11 +422,27 @@ deploy | smoke)
 	env_short "$ENV_NAME" >/dev/null
 	"$command"
 	;;
-baseline)
+{%- if cookiecutter.experiment_tracking == 'none' %}
+champion)
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
 	[[ -n "${3:-}" ]] || usage
-	baseline "$3"
+	champion "$3"
 	;;
+{%- endif %}
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+data-remote)
+	ENV_NAME="${2:-}"
+	env_short "$ENV_NAME" >/dev/null
+	data_remote
+	;;
+{%- endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+tracking-uri)
+	ENV_NAME="${2:-}"
+	env_short "$ENV_NAME" >/dev/null
+	tracking_uri
+	;;
+{%- endif %}
 *) usage ;;
 esac

@@ -288,6 +288,11 @@ output key_vault_uri string = keyVault.outputs.uri
 
 @description('Azure Machine Learning workspace.')
 output ml_workspace_name string = mlWorkspace.outputs.name
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+@description('MLflow tracking server: the workspace\'s MLflow endpoint (MLFLOW_TRACKING_URI; needs the azureml-mlflow plugin).')
+output mlflow_tracking_uri string = mlWorkspace.outputs.mlflowTrackingUri
+{%- endif %}
 
 @description('Client ID the CD pipeline logs in with (azure/login client-id).')
 output cd_client_id string = identity.outputs.cdClientId

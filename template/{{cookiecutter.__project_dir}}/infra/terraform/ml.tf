@@ -114,6 +114,52 @@ resource "aws_sagemaker_model_package_group" "main" {
   model_package_group_description = "Model versions of ${var.project} (${var.environment})"
   tags                            = local.tags
 }
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+# SageMaker managed MLflow: the tracking server and model registry of the training runs
+# (output mlflow_tracking_uri, its ARN, is MLFLOW_TRACKING_URI with the sagemaker-mlflow
+# plugin). Its artifacts go to mlflow/ in the environment's bucket; its role may touch only that.
+resource "aws_sagemaker_mlflow_tracking_server" "main" {
+  tracking_server_name = "${local.name}-mlflow"
+  artifact_store_uri   = "s3://${aws_s3_bucket.ml.bucket}/mlflow"
+  role_arn             = aws_iam_role.mlflow.arn
+  tracking_server_size = "Small"
+  tags                 = local.tags
+}
+
+resource "aws_iam_role" "mlflow" {
+  name               = "${local.name}-mlflow"
+  description        = "Role ${local.name}'s MLflow tracking server stores its artifacts with"
+  assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy" "mlflow" {
+  name   = "mlflow-artifacts"
+  role   = aws_iam_role.mlflow.id
+  policy = data.aws_iam_policy_document.mlflow.json
+}
+
+data "aws_iam_policy_document" "mlflow" {
+  statement {
+    sid       = "ListTheArtifactPrefix"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.ml.arn]
+  }
+
+  statement {
+    sid       = "ReadWriteArtifacts"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.ml.arn}/mlflow/*"]
+  }
+
+  statement {
+    sid       = "UseTheEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+}
+{%- endif %}
 {%- else -%}
 # Vertex AI: the service account training and batch-prediction jobs run as, with access to the
 # data and model bucket and the registry. Vertex AI's model registry, experiments and pipelines

@@ -40,6 +40,13 @@ output "ml_workspace_name" {
   description = "Azure Machine Learning workspace (az ml ... --workspace-name)."
   value       = azurerm_machine_learning_workspace.main.name
 }
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+output "mlflow_tracking_uri" {
+  description = "MLflow tracking server and model registry: the workspace's MLflow endpoint (MLFLOW_TRACKING_URI; needs the azureml-mlflow plugin)."
+  value       = "azureml://${azurerm_machine_learning_workspace.main.location}.api.azureml.ms/mlflow/v1.0${azurerm_machine_learning_workspace.main.id}"
+}
+{%- endif %}
 
 output "application_insights_connection_string" {
   description = "Application Insights connection string for telemetry."
@@ -114,6 +121,13 @@ output "sagemaker_execution_role_arn" {
   value       = aws_iam_role.sagemaker.arn
 }
 
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+output "mlflow_tracking_uri" {
+  description = "MLflow tracking server and model registry: the SageMaker managed MLflow server's ARN (MLFLOW_TRACKING_URI; needs the sagemaker-mlflow plugin)."
+  value       = aws_sagemaker_mlflow_tracking_server.main.arn
+}
+
+{% endif -%}
 output "model_package_group_name" {
   description = "SageMaker model registry group that versions the trained models."
   value       = aws_sagemaker_model_package_group.main.model_package_group_name

@@ -75,3 +75,6 @@ resource workspaceAuditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-pr
 
 output id string = workspace.id
 output name string = workspace.name
+
+@description('MLflow tracking URI of the workspace (azureml://...): MLFLOW_TRACKING_URI, with the azureml-mlflow plugin.')
+output mlflowTrackingUri string = workspace.properties.mlFlowTrackingUri
