@@ -45,6 +45,9 @@ EXCLUDE = json.loads(
  "{% if serving != 'fastapi' %}infra/bicep/modules/containerapp.bicep{% endif %}",
  "{% if serving != 'fastapi' %}infra/bicep/modules/network.bicep{% endif %}",
  "{% if serving != 'fastapi' %}docs/serving.md{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}src/{{ package_name }}/tracking.py{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}tests/test_tracking.py{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}docs/tracking.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"
