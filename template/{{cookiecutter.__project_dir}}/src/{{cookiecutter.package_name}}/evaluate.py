@@ -257,6 +257,6 @@ def replay(pipeline: Pipeline, inputs: pd.DataFrame) -> Replay:
 
 def _summary(model: LoadedModel, value: float) -> dict[str, Any]:
     """What the promotion report says of one model."""
-    keys = ("data_hash", "code_hash", "trained_at", "mlflow")
+    keys = ("data_hash", "code_hash", "trained_at"{% if cookiecutter.experiment_tracking == 'mlflow' %}, "mlflow"{% endif %})
     found = {key: model.metadata[key] for key in keys if key in model.metadata}
     return {"model_version": model.version, "score": value, **found}

@@ -57,13 +57,13 @@ READY = Gauge("model_ready", "1 once a model is loaded.")
 
 class Settings(BaseSettings):
     """Where the service finds its model and logs the rows it serves."""
-
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
     # MODEL_URI, e.g. models:/<name>@champion: the registry's model (the
     # tracking store: MLFLOW_TRACKING_URI); else the files of MODEL_PATH.
     model_uri: str | None = None
 {%- endif %}
+
     model_path: Path = Path("models/model.joblib")
     model_metadata_path: Path | None = None
     input_log: Path | None = None
