@@ -17,7 +17,7 @@ from .config import load_config
 from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
 from .errors import {% if cookiecutter.experiment_tracking == 'mlflow' %}ModelError, {% endif %}ProjectError
-from .evaluate import decide, load_champion
+from .evaluate import decide{% if cookiecutter.experiment_tracking == 'none' %}, load_champion{% endif %}
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
 from .monitoring import check_drift
@@ -117,13 +117,9 @@ def promote(
     if version is not None:  # a reviewer approved this version
         typer.echo(f"promote: {tracking.set_champion(settings, version)}")
         return
-    uri = tracking.tracking_uri(settings)
     name = settings.tracking.registered_model
     source = champion or f"models:/{name}@{tracking.CHAMPION}"
-    if source.startswith("models:/"):
-        current = tracking.load_registered(source, uri)
-    else:
-        current = load_champion(Path(source))
+    current = tracking.load_champion(source, tracking.tracking_uri(settings))
 {%- else %}
     default = settings.paths.model.parent / "champion" / "model.joblib"
     current = load_champion(Path(champion) if champion else default)

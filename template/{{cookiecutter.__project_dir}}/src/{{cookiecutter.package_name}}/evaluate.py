@@ -242,12 +242,10 @@ class ReplayRegressor(RegressorMixin, Replay):  # type: ignore[misc]
 
 def replay(pipeline: Pipeline, inputs: pd.DataFrame) -> Replay:
     """The pipeline's outputs on ``inputs``, for scoring resamples."""
-    methods = ("predict", "predict_proba", "decision_function")
-    outputs = {
-        name: np.asarray(getattr(pipeline, name)(inputs))
-        for name in methods
-        if hasattr(pipeline, name)
-    }
+    outputs: dict[str, Any] = {}
+    for name in ("predict", "predict_proba", "decision_function"):
+        if hasattr(pipeline, name):
+            outputs[name] = np.asarray(getattr(pipeline, name)(inputs))
     if not is_classifier(pipeline):
         return ReplayRegressor(outputs)
     replayed = ReplayClassifier(outputs)

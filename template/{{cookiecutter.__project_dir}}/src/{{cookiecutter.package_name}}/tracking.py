@@ -22,6 +22,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from . import evaluate
 from .data import TRAIN_FILE, features_target, read_csv, write_json
 from .errors import ModelError
 from .predict import LoadedModel, loaded
@@ -143,6 +144,13 @@ def aliases(client: MlflowClient, name: str) -> dict[str, str]:
             raise
         return {}
     return {alias: str(version) for alias, version in model.aliases.items()}
+
+
+def load_champion(source: str, uri: str) -> LoadedModel | None:
+    """The champion: a registered model (``models:/...``) or a model file."""
+    if not source.startswith("models:/"):
+        return evaluate.load_champion(Path(source))
+    return load_registered(source, uri)
 
 
 def load_registered(model_uri: str, uri: str) -> LoadedModel | None:
