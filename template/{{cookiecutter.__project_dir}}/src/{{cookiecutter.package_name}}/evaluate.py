@@ -166,7 +166,8 @@ def _change(config: Config, change: float, interval: Any) -> str:
     ci = ""
     if interval:
         low, high = interval
-        ci = f", {rules.confidence:.0%} CI {low:+.4f}..{high:+.4f}"
+        share = f"{rules.confidence * 100:.0f}%"
+        ci = f", {share} CI {low:+.4f}..{high:+.4f}"
     return f"({change:+.4f}{ci}), margin {rules.min_improvement:.4f}"
 
 
