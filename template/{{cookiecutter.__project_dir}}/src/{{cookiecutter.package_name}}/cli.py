@@ -16,7 +16,7 @@ from .config import load_config
 {%- if cookiecutter.serving == 'fastapi' %}
 from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
-from .errors import {% if cookiecutter.experiment_tracking == 'mlflow' %}ModelError, {% endif %}ProjectError
+from .errors import ProjectError
 from .evaluate import decide{% if cookiecutter.experiment_tracking == 'none' %}, load_champion{% endif %}
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
@@ -125,13 +125,11 @@ def promote(
     current = load_champion(Path(champion) if champion else default)
 {%- endif %}
     paths = settings.paths
-    report = decide(settings, load_model(paths.model, paths.metadata), current)
+    challenger = load_model(paths.model, paths.metadata)
+    report = decide(settings, challenger, current)
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
     if report["promote"] and not dry_run:
-        version = report["challenger"].get("mlflow", {}).get("version")
-        if version is None:
-            msg = f"{paths.metadata} has no registered version: train again"
-            raise ModelError(msg)
+        version = tracking.registered_version(challenger)
         tracking.set_champion(settings, version)
 {%- endif %}
     dry = " (dry run)" if dry_run and report["promote"] else ""
