@@ -84,7 +84,7 @@ def test_promote_compares_with_the_champion_on_the_same_held_out(
     config = trained[0]
     config_path = config.paths.model.parents[1] / "configs" / "train.toml"
     monkeypatch.setenv(PREFIX + "PATHS__METRICS", str(tmp_path / "m.json"))
-    monkeypatch.setenv(PREFIX + "PROMOTION__BOOTSTRAP", "200")  # faster
+    monkeypatch.setenv(PREFIX + "PROMOTION__BOOTSTRAP", "100")  # faster
     champion = tmp_path / "champion" / "model.joblib"
     args = ("promote", "-c", config_path, "--champion", champion, "--dry-run")
 

@@ -9,6 +9,7 @@ takes seconds to import.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from contextlib import contextmanager
@@ -53,6 +54,8 @@ def store(uri: str) -> Iterator[MlflowClient]:
     """The tracking store at ``uri``; its failures become one clear line."""
     for key, value in HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Each retry logs a warning; the error below says it all in one line.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     scheme, _, database = uri.partition(":///")
     if scheme == "sqlite":  # the embedded store: SQLite creates no folders
         Path(database).parent.mkdir(parents=True, exist_ok=True)
