@@ -49,6 +49,9 @@ EXCLUDE = json.loads(
  "{% if data_versioning != 'dvc' %}.dvc{% endif %}",
  "{% if data_versioning != 'dvc' %}.dvcignore{% endif %}",
  "{% if data_versioning != 'dvc' %}docs/data-versioning.md{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}src/{{ package_name }}/tracking.py{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}tests/test_tracking.py{% endif %}",
+ "{% if experiment_tracking != 'mlflow' %}docs/tracking.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"

@@ -8,10 +8,8 @@
 {%- endif %}
 #   bash scripts/deploy.sh deploy staging      # infrastructure, model{% if cookiecutter.serving == 'fastapi' %}, serving image{% endif %}
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
-{%- if cookiecutter.experiment_tracking == 'none' %}
 #   bash scripts/deploy.sh champion production models/champion
 #                                              # the model in production, for `promote` (none: empty)
-{%- endif %}
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 #   bash scripts/deploy.sh data-remote production
 #                                              # DVC's `cloud` remote -> this environment's storage
@@ -38,7 +36,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV{% if cookiecutter.experiment_tracking == 'none' %} | champion ENV DIR{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
@@ -354,7 +352,6 @@ outputs_of() {
 	:
 }
 {%- endif %}
-{%- if cookiecutter.experiment_tracking == 'none' %}
 
 # ---------------------------------------------------------------------------------- champion
 # The model now live in ENV (normally production), for `promote` to score on the same held-out
@@ -375,7 +372,6 @@ champion() {
 		echo "champion: no model in $ENV_NAME yet"
 	fi
 }
-{%- endif %}
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 
 # ---------------------------------------------------------------------------------- data
@@ -422,14 +418,12 @@ deploy | smoke)
 	env_short "$ENV_NAME" >/dev/null
 	"$command"
 	;;
-{%- if cookiecutter.experiment_tracking == 'none' %}
 champion)
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
 	[[ -n "${3:-}" ]] || usage
 	champion "$3"
 	;;
-{%- endif %}
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 data-remote)
 	ENV_NAME="${2:-}"

@@ -14,6 +14,9 @@ real data. Swap in a small anonymised sample of your data when you have one.
 from __future__ import annotations
 
 import re
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+from collections.abc import Iterator
+{%- endif %}
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,21 @@ def write_project(
     return config_path
 
 
+{% if cookiecutter.experiment_tracking == 'mlflow' -%}
+@pytest.fixture(scope="session", autouse=True)
+def tracking_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One MLflow store for the session (creating one takes seconds).
+
+    Commands that track log there, never into the project's own store.
+    """
+    database = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    uri = f"sqlite:///{database.as_posix()}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        yield uri
+
+
+{% endif -%}
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     """The project's configuration, copied into an empty temporary project."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,11 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app, run
-from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.config import Config, load_config
 from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.train import train
+
+from tests.conftest import write_project
 
 
 def invoke(*args: str | Path) -> tuple[int, str]:
@@ -72,37 +76,45 @@ def test_user_errors_are_one_line_without_a_traceback(
     assert invoke("--version")[1].split()[-1] == __version__
 
 
-@pytest.mark.parametrize(
-    ("candidate", "baseline", "status", "message"),
-    [
-        (0.9, None, 0, "first deployment"),
-        (
-            0.9,
-            0.8,
-            0,
-            "candidate roc_auc 0.9000 >= production 0.8000",
-        ),
-        (0.7, 0.8, 1, "keep production"),
-        (None, 0.8, 2, "not found"),
-    ],
-)
-def test_promote_compares_metrics_reports(
+def test_promote_compares_with_the_champion_on_the_same_held_out(
+    trained: tuple[Config, Any],
     tmp_path: Path,
-    candidate: float | None,
-    baseline: float | None,
-    status: int,
-    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def report(name: str, value: float | None) -> Path:
-        path = tmp_path / f"{name}.json"
-        if value is not None:
-            gate = {"metric": "roc_auc", "passed": True}
-            content = {"metrics": {"roc_auc": value}, "quality_gate": gate}
-            path.write_text(json.dumps(content), encoding="utf-8")
-        return path
+    config = trained[0]
+    config_path = config.paths.model.parents[1] / "configs" / "train.toml"
+    monkeypatch.setenv(PREFIX + "PATHS__METRICS", str(tmp_path / "m.json"))
+    monkeypatch.setenv(PREFIX + "PROMOTION__BOOTSTRAP", "100")  # faster
+    champion = tmp_path / "champion" / "model.joblib"
+    args = ("promote", "-c", config_path, "--champion", champion, "--dry-run")
 
-    args = ("--candidate", report("new", candidate))
-    args += ("--baseline", report("old", baseline))
-    result = invoke("promote", *args)
-    assert result[0] == status
-    assert message in result[1]
+    def deploy(model: Path) -> None:  # what production runs
+        champion.parent.mkdir(exist_ok=True)
+        for suffix in (".joblib", ".json"):
+            target = champion.with_suffix(suffix)
+            shutil.copy(model.with_suffix(suffix), target)
+
+    status, output = invoke(*args)
+    assert (status, "first model" in output) == (0, True)
+    deploy(config.paths.model)
+    status, output = invoke(*args)
+    assert (status, "unchanged: same data and code" in output) == (1, True)
+    # A weaker champion, trained on the same split: a random-forest stump.
+    edit = {"cv_folds": "0", "estimator": '"random_forest"'}
+    stump = {"n_estimators": "1", "max_depth": "1"}
+    (tmp_path / "weak").mkdir()
+    weak = load_config(write_project(tmp_path / "weak", edit, stump))
+    train(weak)
+    deploy(weak.paths.model)
+    status, output = invoke(*args)
+    assert (status, "vs champion" in output, "95% CI" in output) == (0, 1, 1)
+    report = json.loads((tmp_path / "promotion.json").read_text())
+    low, high = report["confidence_interval"]
+    assert low <= report["difference"] <= high
+    assert report["challenger"]["score"] > report["champion"]["score"]
+    better = report["difference"] + 0.001
+    monkeypatch.setenv(PREFIX + "PROMOTION__MIN_IMPROVEMENT", str(better))
+    status, output = invoke(*args)
+    assert (status, output.startswith("keep champion: ")) == (1, True)
+    champion.with_suffix(".json").write_text("{}")
+    assert invoke(*args)[0] == 2

@@ -17,7 +17,7 @@ from .config import load_config
 from .data import TRAIN_FILE, normalize_columns, read_csv, write_json
 {%- endif %}
 from .errors import ProjectError
-from .evaluate import decide
+from .evaluate import decide{% if cookiecutter.experiment_tracking == 'none' %}, load_champion{% endif %}
 from .evaluate import evaluate as run_evaluate
 {%- if cookiecutter.serving == 'fastapi' %}
 from .monitoring import check_drift
@@ -32,6 +32,13 @@ from .train import train as run_train
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 HELP = "Configuration file (default: configs/train.toml)."
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=HELP)]
+DRY_RUN = "Decide only: move nothing."
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+CHAMPION = "A models:/ URI or a model file (default: models:/<name>@champion)."
+VERSION = "Make this registered version the champion (no comparison)."
+{%- else %}
+CHAMPION = "The champion's model file (default: models/champion/model.joblib)."
+{%- endif %}
 
 
 def _version(value: bool) -> None:
@@ -58,8 +65,17 @@ def data(config: ConfigOpt = None) -> None:
 
 @app.command()
 def train(config: ConfigOpt = None) -> None:
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    """Fit and save the model on the training split; log it to MLflow."""
+    settings = load_config(config)
+    metadata = run_train(settings)
+    from .tracking import log_training  # MLflow is slow to import
+
+    log_training(settings, metadata)
+{%- else %}
     """Fit and save the model on the training split (see data)."""
     run_train(load_config(config))
+{%- endif %}
 
 
 @app.command()
@@ -86,15 +102,39 @@ def predict(
 
 @app.command()
 def promote(
-    candidate: Annotated[Path, typer.Option(help="The new metrics report.")],
-    baseline: Annotated[Path, typer.Option(help="Production's report.")],
-    metric: Annotated[str | None, typer.Option()] = None,
-    tolerance: Annotated[float, typer.Option(min=0)] = 0.0,
+    config: ConfigOpt = None,
+    champion: Annotated[str | None, typer.Option(help=CHAMPION)] = None,
+    dry_run: Annotated[bool, typer.Option(help=DRY_RUN)] = False,
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    version: Annotated[int | None, typer.Option(min=1, help=VERSION)] = None,
+{%- endif %}
 ) -> None:
-    """Exit 0 when the candidate is at least as good as production, else 1."""
-    promoted, message = decide(candidate, baseline, metric, tolerance)
-    typer.echo(message)
-    if not promoted:
+    """Exit 0 when the challenger (models/) replaces the champion, else 1."""
+    settings = load_config(config)
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    from . import tracking  # MLflow is slow to import: only when used
+
+    if version is not None:  # a reviewer approved this version
+        typer.echo(f"promote: {tracking.set_champion(settings, version)}")
+        return
+    name = settings.tracking.registered_model
+    source = champion or f"models:/{name}@{tracking.CHAMPION}"
+    current = tracking.load_champion(source, tracking.tracking_uri(settings))
+{%- else %}
+    default = settings.paths.model.parent / "champion" / "model.joblib"
+    current = load_champion(Path(champion) if champion else default)
+{%- endif %}
+    paths = settings.paths
+    challenger = load_model(paths.model, paths.metadata)
+    report = decide(settings, challenger, current)
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    if report["promote"] and not dry_run:
+        version = tracking.registered_version(challenger)
+        tracking.set_champion(settings, version)
+{%- endif %}
+    dry = " (dry run)" if dry_run and report["promote"] else ""
+    typer.echo(report["message"] + dry)
+    if not report["promote"]:
         raise typer.Exit(1)
 {%- if cookiecutter.serving == 'fastapi' %}
 

@@ -25,6 +25,9 @@ from .errors import ConfigError
 from .models import build_estimator
 
 DEFAULT_CONFIG = Path("configs") / "train.toml"
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+PROJECT = "{{ cookiecutter.project_slug }}"
+{%- endif %}
 Column = Annotated[str, Field(min_length=1), AfterValidator(to_snake_case)]
 
 
@@ -87,6 +90,25 @@ class GateConfig(Section):
     threshold: float
 
 
+class PromotionConfig(Section):
+    """When a retrained model (challenger) replaces the champion."""
+
+    min_improvement: float = Field(0.0, ge=0)  # on the gate's metric
+    bootstrap: int = Field(1000, ge=0, description="resamples; 0 = off")
+    confidence: float = Field(0.95, gt=0, lt=1)
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+
+class TrackingConfig(Section):
+    """MLflow: the experiment, registered model and tracking store."""
+
+    experiment: str = Field(PROJECT, min_length=1)
+    registered_model: str = Field(str(__package__), min_length=1)
+    # MLFLOW_TRACKING_URI wins; a relative SQLite path is the project's.
+    uri: str = Field("sqlite:///mlruns/mlflow.db", min_length=1)
+{%- endif %}
+
+
 class PathsConfig(Section):
     """Where the pipeline writes its outputs."""
 
@@ -110,6 +132,10 @@ class Config(BaseSettings):
     features: FeaturesConfig = FeaturesConfig()
     model: ModelConfig
     quality_gate: GateConfig
+    promotion: PromotionConfig = PromotionConfig()
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    tracking: TrackingConfig = TrackingConfig()
+{%- endif %}
     paths: PathsConfig = PathsConfig()
 
     @classmethod
@@ -161,4 +187,14 @@ def load_config(path: str | Path | None = None) -> Config:
     if not data.source.startswith(BUILTIN_PREFIX):
         data = data.model_copy(update={"source": str(root / data.source)})
     paths = PathsConfig(**{k: root / v for k, v in config.paths})
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    tracking = config.tracking
+    sqlite, _, db = tracking.uri.partition(":///")
+    if sqlite == "sqlite" and not Path(db).is_absolute():
+        uri = f"sqlite:///{(root / db).as_posix()}"
+        tracking = tracking.model_copy(update={"uri": uri})
+    update = {"data": data, "paths": paths, "tracking": tracking}
+    return config.model_copy(update=update)
+{%- else %}
     return config.model_copy(update={"data": data, "paths": paths})
+{%- endif %}

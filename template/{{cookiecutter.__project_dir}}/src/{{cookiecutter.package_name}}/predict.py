@@ -70,16 +70,25 @@ def load_model(model_path: Path, metadata_path: Path) -> LoadedModel:
             raise ModelError(msg)
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        schema_json = json.dumps(metadata["input_schema"])
-        schema = pa.DataFrameSchema.from_json(schema_json)
         pipeline = joblib.load(model_path)
     except Exception as exc:  # unpickling fails in many ways
         msg = f"cannot load the model from {model_path}: {exc!r}"
         raise ModelError(msg) from None
+    return loaded(pipeline, metadata, str(model_path))
+
+
+def loaded(pipeline: Any, metadata: Any, where: str) -> LoadedModel:
+    """A pipeline and its training metadata (``where``: their origin)."""
     if not isinstance(pipeline, Pipeline):
-        raise ModelError(f"{model_path} is not a model of this project")
-    names, classes = metadata["feature_names"], metadata.get("classes") or []
-    version = str(metadata["model_version"])
+        raise ModelError(f"{where} is not a model of this project")
+    try:
+        schema_json = json.dumps(metadata["input_schema"])
+        schema = pa.DataFrameSchema.from_json(schema_json)
+        names = metadata["feature_names"]
+        version = str(metadata["model_version"])
+    except Exception as exc:  # a file of another kind
+        raise ModelError(f"{where}: unusable metadata: {exc!r}") from None
+    classes = metadata.get("classes") or []
     return LoadedModel(pipeline, metadata, schema, version, names, classes)
 
 

@@ -2,6 +2,9 @@
 
 import json
 import logging
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+import os
+{%- endif %}
 import re
 import sys
 import threading
@@ -22,6 +25,9 @@ from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
 from . import __version__
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+from .config import TrackingConfig
+{%- endif %}
 from .errors import ModelError
 from .predict import PREDICTION, LoadedModel, load_model
 
@@ -51,6 +57,12 @@ READY = Gauge("model_ready", "1 once a model is loaded.")
 
 class Settings(BaseSettings):
     """Where the service finds its model and logs the rows it serves."""
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+    # MODEL_URI, e.g. models:/<name>@champion: the registry's model (the
+    # tracking store: MLFLOW_TRACKING_URI); else the files of MODEL_PATH.
+    model_uri: str | None = None
+{%- endif %}
 
     model_path: Path = Path("models/model.joblib")
     model_metadata_path: Path | None = None
@@ -100,10 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         excluded_handlers=["/metrics"],
     ).instrument(app).expose(app, include_in_schema=False)
     _observe(app)
-    default = settings.model_path.with_suffix(".json")
-    metadata = settings.model_metadata_path or default
     try:
-        model: LoadedModel | None = load_model(settings.model_path, metadata)
+        model: LoadedModel | None = _load(settings)
     except ModelError as exc:
         logger.error("model not loaded: %s", exc)
         model, reason = None, f"no model loaded: {exc}"
@@ -144,6 +154,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         MODEL.info({"version": model.version, "estimator": estimator})
         logger.info("serving model %s", model.version)
     return app
+
+
+def _load(settings: Settings) -> LoadedModel:
+    """The model to serve: from the registry (MODEL_URI) or from files."""
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    if settings.model_uri:
+        from .tracking import load_registered  # MLflow: only when used
+
+        uri = os.environ.get("MLFLOW_TRACKING_URI") or TrackingConfig().uri
+        found = load_registered(settings.model_uri, uri)
+        if found is None:
+            raise ModelError(f"{settings.model_uri}: the alias is not set")
+        return found
+{%- endif %}
+    default = settings.model_path.with_suffix(".json")
+    metadata = settings.model_metadata_path or default
+    return load_model(settings.model_path, metadata)
 
 
 def log_inputs(path: Path, rows: list[dict[str, Any]], version: str) -> None:

@@ -7,6 +7,7 @@ import json
 import logging
 import platform
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import joblib
@@ -23,8 +24,6 @@ from .features import build_features
 from .models import build_estimator
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .config import Config
 
 logger = logging.getLogger(__name__)
@@ -86,6 +85,26 @@ def data_hash(config: Config) -> str:
     return digest.hexdigest()
 
 
+def code_hash(config: Config) -> str:
+    """SHA-256 of the package's code and of the settings that shape a model.
+
+    Not ``config.digest``: that holds absolute paths, which differ between
+    checkouts. The data source is left out too: ``data_hash`` covers it.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    settings = config.model_dump(
+        mode="json",
+        include={"data", "features", "model", "quality_gate"},
+        exclude={"data": {"source"}},
+    )
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def splits(config: Config) -> list[Path]:
     """The training and held-out files the data step writes."""
     names = (data.TRAIN_FILE, data.TEST_FILE)
@@ -124,6 +143,7 @@ def train(config: Config) -> dict[str, Any]:
         "config_hash": config.digest,
         "data_source": config.data.source,
         "data_hash": data_hash(config),
+        "code_hash": code_hash(config),
         "versions": {**versions, "python": platform.python_version()},
     }
     model_path = config.paths.model
