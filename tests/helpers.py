@@ -238,19 +238,25 @@ def generate(template: Path, dest: Path, answers: dict[str, Any]) -> Path:
 TEAM_LINES = "# team: run `make ci` before every push\nTEAM := data-science\n"
 
 
-def generate_old(engine: str, releases: Path, dest_parent: Path, ref: str = CURRENT_TAG) -> Path:
+def generate_old(
+    engine: str,
+    releases: Path,
+    dest_parent: Path,
+    ref: str = CURRENT_TAG,
+    answers: dict[str, Any] | None = None,
+) -> Path:
     """A project generated from release `ref` of `releases` by copier or cruft, committed."""
+    data = {**BASE_ANSWERS, **(answers or {})}
     if engine == "copier":
         from copier import run_copy
 
         project = dest_parent / "demo"
-        run_copy(str(releases), str(project), data=BASE_ANSWERS, vcs_ref=ref, defaults=True,
-                 quiet=True)  # fmt: skip
+        run_copy(str(releases), str(project), data=data, vcs_ref=ref, defaults=True, quiet=True)
     else:
         from cruft import create
 
         project = create(str(releases), output_dir=dest_parent, checkout=ref, no_input=True,
-                         extra_context=BASE_ANSWERS, directory="template")  # fmt: skip
+                         extra_context=data, directory="template")  # fmt: skip
     return commit_all(Path(project), f"generated from {ref}")
 
 

@@ -567,14 +567,16 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         text = steps_text(retrain["steps"])
         assert any(t.endswith(" make ci") for t in text)
         compare = flat(next(s for s in retrain["steps"] if s.get("id") == "compare")["run"])
-        assert f"{promote} --config configs/train.toml" in compare
+        assert f"{promote} --config configs/train.toml --dry-run $champion" in compare
         assert "--baseline" not in compare
         assert '1) echo "promote=false"' in compare
         assert "*) exit" in compare
-        if a(answers, "experiment_tracking") == "none":  # the champion: production's model
-            assert "--champion models/champion/model.joblib" in compare
-            assert any("name=production-model" in t for t in text)
-        else:  # the registry's champion alias, on the tracking server CI names
+        # The champion: production's model, or the registry's alias when CI names a server.
+        assert 'champion="--champion models/champion/model.joblib"' in compare
+        assert any("name=production-model" in t for t in text)
+        tracking = a(answers, "experiment_tracking") == "mlflow"
+        assert ('[ -z "${MLFLOW_TRACKING_URI:-}" ] || champion=""' in compare) == tracking
+        if tracking:
             assert retrain["env"] == {"MLFLOW_TRACKING_URI": "${{ vars.MLFLOW_TRACKING_URI }}"}
         assert workflow["jobs"]["staging"]["if"] == "needs.retrain.outputs.promote == 'true'"
         assert github_delivery(root, "retrain.yml") == ["staging", "production"]
@@ -584,19 +586,19 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         assert pipeline["trigger"] == "none"
         steps = pipeline["stages"][0]["jobs"][0]["steps"]
         compare = flat(next(s for s in steps if s.get("name") == "compare")["script"])
-        assert f"{promote} --config configs/train.toml" in compare
+        assert f"{promote} --config configs/train.toml --dry-run $champion" in compare
         assert "--baseline" not in compare
         champion = [s for s in steps if "champion production" in str(s.get("parameters"))]
-        assert len(champion) == (a(answers, "experiment_tracking") == "none")
+        assert len(champion) == 1
         deliver = pipeline["stages"][1]
         assert deliver["template"] == "templates/deploy-stages.yml"
         assert "retrain.compare.promote'], 'true'" in deliver["parameters"]["condition"]
     else:
         pipeline = load(root / ".gitlab-ci.yml")
         assert "retrain:baseline" not in pipeline
-        assert ("retrain:champion" in pipeline) == (a(answers, "experiment_tracking") == "none")
+        assert "retrain:champion" in pipeline
         bundle = flat("\n".join(pipeline["bundle"]["script"]))
-        assert f"{promote} --config configs/train.toml" in bundle
+        assert f"{promote} --config configs/train.toml --dry-run $champion" in bundle
         assert "--baseline" not in bundle
         assert "next=.gitlab/ci/keep.yml" in bundle
         keep = (root / ".gitlab" / "ci" / "keep.yml").read_text()

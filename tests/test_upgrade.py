@@ -41,6 +41,9 @@ EDITS = {
     "README.md": lambda text: text + "\n## Team notes\n\nOwned by the fraud squad.\n",
     "NOTES.md": lambda _: "# Decisions\n\n- logistic regression first\n",
 }
+# What a v0.2.0 project recorded for the answers that generated nothing then (an update keeps
+# them; the fresh render to compare with must use them too).
+OLD = {"experiment_tracking": "none", "data_versioning": "none"}
 # owned by the user, rewritten by the lean release, never edited here: they get the new version
 UNEDITED_OWNED = ("src/demo/data.py", "src/demo/features.py", "src/demo/models.py")
 
@@ -55,7 +58,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def fresh(history: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
-        engine: generate_old(engine, history, tmp_path_factory.mktemp(f"new-{engine}"))
+        engine: generate_old(engine, history, tmp_path_factory.mktemp(f"new-{engine}"), answers=OLD)
         for engine in ("copier", "cruft")
     }
 

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from .config import Config
 
 CHAMPION, CHALLENGER = "champion", "challenger"
-# An unreachable server fails in seconds, not after minutes of retries.
+# An unreachable server fails in seconds, not after minutes of retries;
+# commands print one line, not MLflow's download progress bars.
 HTTP_DEFAULTS = {
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
