@@ -616,6 +616,10 @@ def test_terraform_tracking_server_is_the_clouds_managed_mlflow(rendered, combo)
         ]
         writes = [resources for actions, resources in statements if "s3:PutObject" in actions]
         assert writes == [["${aws_s3_bucket.ml.arn}/mlflow/*"]]
+        (listing,) = [st for st in policy["statement"] if "s3:ListBucket" in st["actions"][0]]
+        (condition,) = listing["condition"]
+        assert unquote(condition["variable"]) == "s3:prefix"
+        assert [unquote(v) for v in condition["values"]] == ["mlflow", "mlflow/*"]
     untracked = rendered("copier", {**combo, "experiment_tracking": "none"})
     none = untracked / "infra" / "terraform"
     assert ("mlflow_tracking_uri",) not in terraform_blocks(none, "output")

@@ -142,9 +142,21 @@ resource "aws_iam_role_policy" "mlflow" {
 
 data "aws_iam_policy_document" "mlflow" {
   statement {
-    sid       = "ListTheArtifactPrefix"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    sid       = "FindTheBucket"
+    actions   = ["s3:GetBucketLocation"]
     resources = [aws_s3_bucket.ml.arn]
+  }
+
+  statement {
+    sid       = "ListTheArtifactPrefix"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.ml.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["mlflow", "mlflow/*"]
+    }
   }
 
   statement {
