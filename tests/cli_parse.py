@@ -29,7 +29,7 @@ import sys
 import tempfile
 
 
-class Parsed(BaseException):  # noqa: N818 -- a BaseException, so no CLI's `except Exception` eats it
+class Parsed(BaseException):
     """Raised where the CLI has parsed the command line and would start working."""
 
 

@@ -373,12 +373,13 @@ class PipelineLoader(yaml.SafeLoader):
 
 
 PipelineLoader.add_constructor(
-    "!reference", lambda loader, node: loader.construct_sequence(node)  # type: ignore[arg-type]
+    "!reference",
+    lambda loader, node: loader.construct_sequence(node),  # type: ignore[arg-type]
 )
 
 
 def load_pipeline(text: str) -> Any:
-    return yaml.load(text, Loader=PipelineLoader)  # noqa: S506 -- a SafeLoader subclass
+    return yaml.load(text, Loader=PipelineLoader)
 
 
 def pipeline_scripts(document: Any) -> list[str]:
