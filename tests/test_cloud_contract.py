@@ -127,7 +127,8 @@ def test_schema_check_catches_misspellings(rendered: Render, cloud: str) -> None
     assert header.search(original), (name, rtype, label)
 
     def broken(replacement: str) -> list[str]:
-        return check_terraform({**files, name: header.sub(replacement, original, count=1)}, schema)
+        # the changed file alone: the checker reads each file on its own
+        return check_terraform({name: header.sub(replacement, original, count=1)}, schema)
 
     misspelt = broken(f'resource "{rtype}" "{label}" {{\n  {argument}x = "y"')
     assert [e for e in misspelt if f"unknown argument '{argument}x'" in e], misspelt
@@ -140,7 +141,7 @@ def test_schema_check_catches_misspellings(rendered: Render, cloud: str) -> None
         assert [e for e in nested if "unknown argument 'cretae'" in e], nested
     unknown = broken(f'resource "{rtype}x" "{label}" {{')
     assert [e for e in unknown if f"unknown resource type '{rtype}x'" in e], unknown
-    data = check_terraform({**files, "extra.tf": f'data "{rtype}_nope" "x" {{}}\n'}, schema)
+    data = check_terraform({"extra.tf": f'data "{rtype}_nope" "x" {{}}\n'}, schema)
     assert [e for e in data if f"unknown data type '{rtype}_nope'" in e], data
 
 
