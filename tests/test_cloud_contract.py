@@ -6,12 +6,16 @@
   schemas into build/provider-schemas). Variants: each cloud with everything on, and with
   serving, tracking and data versioning off.
 - CLI calls against the real CLIs: every `az`, `aws` and `gcloud` command line of the rendered
-  scripts/deploy.sh and pipelines, variables replaced by a placeholder, goes through the CLI's
-  own parser in-process and stops before it would work or call the cloud (tests/cli_parse.py
-  says where for each CLI): an unknown command or flag, a missing required argument or an
-  abbreviated flag fails. azure-cli and awscli come from the package index into .venv-cli
-  (Makefile); gcloud is the Cloud SDK installed on the machine (it is on no package index).
-  Values are not checked (they are placeholders), only commands and flags.
+  scripts/deploy.sh, the pipelines and the docs' code blocks (the one-time setup), variables
+  replaced by a placeholder, goes through the CLI's own parser in-process and stops before it
+  would work or call the cloud (tests/cli_parse.py says where for each CLI): an unknown command
+  or flag, a missing required argument or an abbreviated flag fails. azure-cli and awscli come
+  from the package index into .venv-cli (Makefile); gcloud is the Cloud SDK installed on the
+  machine (it is on no package index). awscli there is v1, the runners' is v2: both are
+  generated from the same service models, so service commands and flags agree; a v2-only
+  global option would be reported. az extensions are not installed: a call to one fails, as
+  it would on a runner that did not add it. Values are not checked (they are placeholders),
+  only commands and flags.
 - Docs <-> pipelines: the one-time setup in docs/ci-cd.md (with docs/infrastructure.md and
   infra/README.md) names exactly the CI variables, environments and service connections the
   pipelines use, and the identity outputs the infrastructure has, both ways.
@@ -41,6 +45,7 @@ from mlops_cookie.contract import (
     check_terraform,
     load_pipeline,
     load_schema,
+    markdown_scripts,
     pipeline_scripts,
     shell_calls,
 )
@@ -180,11 +185,16 @@ def _pipeline_files(project: Path) -> list[Path]:
 
 
 def cli_calls(project: Path) -> dict[str, list[tuple[str, list[str]]]]:
-    """tool -> [(where, argv)] for every az/aws/gcloud call of deploy.sh and the pipelines."""
+    """tool -> [(where, argv)] for every az/aws/gcloud call of deploy.sh, the pipelines and the
+    code blocks of the docs."""
     scripts = [("scripts/deploy.sh", (project / "scripts" / "deploy.sh").read_text())]
     for path in _pipeline_files(project):
         rel = path.relative_to(project).as_posix()
         scripts += [(rel, s) for s in pipeline_scripts(load_pipeline(path.read_text()))]
+    # the one-time setup the docs tell people to run
+    for page in sorted([*project.glob("docs/**/*.md"), *project.glob("infra/**/*.md")]):
+        rel = page.relative_to(project).as_posix()
+        scripts += [(rel, s) for s in markdown_scripts(page.read_text())]
     calls: dict[str, list[tuple[str, list[str]]]] = {"az": [], "aws": [], "gcloud": []}
     for where, script in scripts:
         for tool, argv in shell_calls(script):

@@ -401,3 +401,10 @@ def pipeline_scripts(document: Any) -> list[str]:
     walk(document)
     # GitHub expressions and Azure Pipelines template expressions are values, not shell
     return [re.sub(r"\$\{\{.*?\}\}", PLACEHOLDER, s) for s in found]
+
+
+def markdown_scripts(text: str) -> list[str]:
+    """The shell in a Markdown page's fenced code blocks (bash, sh, shell, console or none),
+    `<placeholders>` and `$ ` prompts made plain words."""
+    blocks = re.findall(r"^```(?:bash|sh|shell|console)?\n(.*?)^```", text, re.S | re.M)
+    return [re.sub(r"^\$ ", "", re.sub(r"<[^<>\n]+>", PLACEHOLDER, b), flags=re.M) for b in blocks]
