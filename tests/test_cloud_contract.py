@@ -105,6 +105,32 @@ def test_pinned_provider_major_is_the_schema_release(rendered: Render, cloud: st
     assert re.fullmatch(rf"~> {major}\.\d+", pinned), (provider, pinned)
 
 
+def _names(node: dict[str, Any]) -> list[str]:
+    return [*node["a"], *node["b"], *(n for child in node["b"].values() for n in _names(child))]
+
+
+@pytest.mark.parametrize(
+    ("provider", "rtype", "path"),
+    [
+        ("azurerm", "azurerm_container_app", ["template", "container", "liveness_probe"]),
+        ("aws", "aws_s3_bucket_lifecycle_configuration", ["rule", "noncurrent_version_expiration"]),
+        ("google", "google_cloud_run_v2_service", ["template", "containers", "startup_probe"]),
+    ],
+)
+def test_schemas_hold_terraform_names(provider: str, rtype: str, path: list[str]) -> None:
+    """Names are Terraform's (snake_case, from the docs anchors), not jsii's camelCase, and
+    nested blocks nest (each provider's documented block path exists)."""
+    schema = load_schema(SCHEMAS, provider)
+    assert len(schema["resource"]) > 300
+    assert len(schema["data"]) > 100
+    assert schema["provider"]["a"], "the provider block's arguments"
+    names = {n for kind in ("resource", "data") for r in schema[kind].values() for n in _names(r)}
+    assert all(re.fullmatch(r"[a-z0-9_]+", n) for n in names)
+    node = schema["resource"][rtype]
+    for block in path:
+        node = node["b"][block]
+
+
 def _first_resource(files: dict[str, str]) -> tuple[str, str, str, str]:
     """(file, type, name, first argument) of the first resource that has an argument."""
     for name, text in files.items():
