@@ -347,11 +347,16 @@ def pipeline_contract(project: Path, ci: str) -> dict[str, set[str]]:
     texts = [s for d in documents for s in _strings(d)]
     deploy = (project / "scripts" / "deploy.sh").read_text()
     defined = set().union(*(_yaml_defined(d, {"variables", "env", "id_tokens"}) for d in documents))
+    # set by the pipelines' own scripts: shell assignments, Azure Pipelines' setvariable
+    defined |= {m for t in texts for m in re.findall(r"(?:^|[\s;(])(?:export |local )?(\w+)=", t)}
+    defined |= {m for t in texts for m in re.findall(r"task\.setvariable variable=(\w+)", t)}
     if ci == "github":
         variables = {m for t in texts for m in re.findall(r"\b(?:vars|secrets)\.(\w+)", t)}
         variables.discard("GITHUB_TOKEN")
     elif ci == "azure-devops":
-        variables = {m for t in texts for m in re.findall(r"\$\((\w+)\)", t)} - defined
+        macros = r"\$\((\w+)\)|\bvariables\.(\w+)|\bvariables\['(\w+)'\]"
+        found = {"".join(m) for t in texts for m in re.findall(macros, t)}
+        variables = found - defined
     else:
         variables = {m for t in texts for m in re.findall(r"\$\{?(\w+)", t)} - defined
     # GitLab passes a job's CI/CD variables into its environment: deploy.sh's required settings
@@ -409,10 +414,12 @@ def contract_problems(project: Path, answers: dict[str, Any]) -> list[str]:
                  and n not in pipelines and not READ_BY_TOOLS.fullmatch(n)]  # fmt: skip
     envs = {n for n in named if re.fullmatch(r"(staging|production)(-[a-z]+)?", n)}
     problems += [f"environment {n!r} is in the setup docs but no pipeline deploys to it"
-                 for n in sorted(envs - used["environments"])]  # fmt: skip
+                 for n in sorted(envs - used["environments"])
+                 if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", pipelines)]  # fmt: skip
     problems += [f"service connection {n!r} is in the setup docs but no pipeline uses it"
                  for n in sorted(named) if answers["ci_provider"] == "azure-devops"
-                 and n.startswith("demo-") and n not in used["connections"]]  # fmt: skip
+                 and n.startswith("demo-") and n not in used["connections"]
+                 and not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", pipelines)]  # fmt: skip
     # identities: every identity output the docs name exists, and each one is named
     outputs = _identity_outputs(project, answers)
     problems += [f"identity output {n!r} is in the docs but not in the infrastructure"
