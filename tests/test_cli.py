@@ -437,7 +437,7 @@ def test_the_wheel_ships_the_command_without_template_maintenance(tmp_path) -> N
     wheel = zipfile.ZipFile(next(tmp_path.glob("*.whl")))
     modules = {n.split("/")[-1][:-3]: n for n in wheel.namelist() if n.endswith(".py")}
     assert {"cli", "new", "update", "adopt", "check", "workshop"} <= set(modules)
-    assert not {"derive", "devtools"} & set(modules)
+    assert not {"derive", "devtools", "contract"} & set(modules)
     for name, path in modules.items():
         for node in ast.walk(ast.parse(wheel.read(path))):
             if isinstance(node, ast.ImportFrom | ast.Import):

@@ -13,7 +13,7 @@ terraform {
 {%- elif cookiecutter.cloud == 'aws' %}
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.0"
+      version = "~> 6.0"
     }
 {%- else %}
     google = {
