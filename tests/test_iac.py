@@ -99,16 +99,18 @@ BICEP_NOT_TAGGABLE = {
 UNVALIDATED_VARIABLES = {
     "tags",
     "labels",
-    "oidc_subject",
     "container_image",
     "create_oidc_provider",
     "cd_applies_infrastructure",
     "oidc_audience",
+    "state_storage_account_id",
+    "state_bucket",
 }
 UNVALIDATED_PARAMS = {
     "location",
     "oidcIssuer",
-    "oidcSubject",
+    "oidcSubjects",
+    "manageIdentities",
     "allowedIpRanges",
     "containerImage",
     "healthPath",
@@ -119,14 +121,19 @@ UNVALIDATED_PARAMS = {
 # Bicep uses the Terraform output names, so the script reads either the same way.
 AZURE_OUTPUTS = {
     "resource_group_name", "registry_login_server", "registry_name", "storage_account_name",
-    "model_container_name", "cd_client_id", "tenant_id", "subscription_id",
+    "model_container_name", "cd_client_id", "plan_client_id", "trainer_client_id", "tenant_id",
+    "subscription_id",
 }  # fmt: skip
 CD_OUTPUTS = {
     ("terraform", "azure"): AZURE_OUTPUTS,
-    ("terraform", "aws"): {"registry_url", "registry_login_server", "model_bucket", "cd_role_arn"},
+    ("terraform", "aws"): {
+        "registry_url", "registry_login_server", "model_bucket", "cd_role_arn", "plan_role_arn",
+        "trainer_role_arn",
+    },
     ("terraform", "gcp"): {
         "project_id", "region", "registry_url", "registry_login_server", "model_bucket",
-        "workload_identity_provider", "cd_service_account",
+        "workload_identity_provider", "cd_service_account", "plan_service_account",
+        "trainer_service_account",
     },
     ("bicep", "azure"): AZURE_OUTPUTS,
 }  # fmt: skip
@@ -556,26 +563,28 @@ def test_terraform_trusts_the_cd_pipeline_through_oidc(rendered, combo) -> None:
     resources = terraform_blocks(tf_dir, "resource")
     data = terraform_blocks(tf_dir, "data")
     locals_text = json.dumps([load_hcl(p).get("locals", []) for p in tf_dir.glob("*.tf")])
-    # GitHub Actions' deployment environments of the CD pipeline: dev, staging, production.
-    assert "repo:${var.repository}:environment:${local.cd_environment}" in locals_text
+    # GitHub Actions' environments: the deployer's <env>, then <env>-plan and <env>-training.
+    assert "repo:${var.repository}:environment:${ci_environment}" in locals_text
     assert '\\"prod\\" ? \\"production\\"' in locals_text
+    for suffix in ("-plan", "-training"):
+        assert "${local.cd_environment}" + suffix in locals_text
     if combo["cloud"] == "azure":
-        ((_, credential),) = [
-            (k, v) for k, v in resources.items() if k[0] == "azurerm_federated_identity_credential"
-        ]
-        assert credential["issuer"] == "${var.oidc_issuer}"
-        assert credential["subject"] == "${local.oidc_subject}"
+        credential = resources[("azurerm_federated_identity_credential", "ci")]
+        assert credential["issuer"] == "${local.oidc_issuer}"
+        assert credential["subject"] == "${local.oidc_subjects[each.key]}"
         assert "api://AzureADTokenExchange" in json.dumps(credential["audience"])
     elif combo["cloud"] == "aws":
         assert ("aws_iam_openid_connect_provider", "ci") in resources
-        trust = json.dumps(data[("aws_iam_policy_document", "cd_assume")])
+        trust = json.dumps(data[("aws_iam_policy_document", "ci_assume")])
         assert "sts:AssumeRoleWithWebIdentity" in trust
-        for needle in (":sub", "local.oidc_subject", ":aud", "local.oidc_audience"):
+        for needle in (":sub", "local.oidc_subjects[each.key]", ":aud", "local.oidc_audience"):
             assert needle in trust
     else:
         provider = resources[("google_iam_workload_identity_pool_provider", "ci")]
         assert provider["oidc"][0]["issuer_uri"] == "${var.oidc_issuer}"
-        assert "local.oidc_subject" in provider["attribute_condition"]
+        assert provider["attribute_condition"] == "${local.trust_condition}"
+        binding = resources[("google_service_account_iam_member", "ci_workload_identity")]
+        assert "/subject/${local.oidc_subjects[each.key]}" in binding["member"]
 
 
 @pytest.mark.parametrize("combo", TF)
@@ -658,7 +667,7 @@ def test_bicep_parameters_are_described_and_constrained(rendered, combo) -> None
     constraints = {"allowed", "minValue", "maxValue", "minLength", "maxLength"}
     params = bicep_declarations(bicep_parse(bicep / "main.bicep"), "parameter_declaration")
     names = {p.named_children[0].text.decode() for p, _ in params}
-    assert {"project", "environment", "repository", "oidcIssuer", "oidcSubject"} <= names
+    assert {"project", "environment", "repository", "oidcIssuer", "oidcSubjects"} <= names
     assert ("minReplicas" in names) == (combo["serving"] == "fastapi")
     unconstrained = [
         p.named_children[0].text.decode()
@@ -702,9 +711,11 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
             assert needle in text
     identity = (bicep / "modules" / "identity.bicep").read_text()
     assert "federatedIdentityCredentials@" in identity
-    assert "subject: oidcSubject" in identity
+    assert "subject: oidcSubjects[role]" in identity
     main = (bicep / "main.bicep").read_text()
-    assert "'repo:${repository}:environment:${cdEnvironment}'" in main
+    assert "'repo:${repository}:environment:${ciEnvironments.cd}'" in main
+    assert "plan: '${cdEnvironment}-plan'" in main
+    assert "trainer: '${cdEnvironment}-training'" in main
     assert "environment == 'prod' ? 'production' : environment" in main
     outputs = bicep_declarations(bicep_parse(bicep / "main.bicep"), "output_declaration")
     names = {node.named_children[0].text.decode() for node, _ in outputs}
