@@ -117,7 +117,7 @@ variable "oidc_subjects" {
     error_message = "oidc_subjects {% if cookiecutter.ci_provider == 'azure-devops' %}needs exactly the keys cd, plan and trainer (the subjects of the three service connections){% else %}takes only the keys cd, plan and trainer{% endif %}."
   }
 }
-{%- if cookiecutter.cloud == 'gcp' %}
+{%- if cookiecutter.cloud == 'gcp' and cookiecutter.ci_provider != 'azure-devops' %}
 
 variable "repository_id" {
   description = "Immutable numeric ID of the repository ({% if cookiecutter.ci_provider == 'gitlab' %}GitLab project ID, the project_id claim{% else %}GitHub repository ID, the repository_id claim{% endif %}). Set, the trust checks it instead of the repository's name, which a rename or a re-created repository could take over. Empty: the name."
