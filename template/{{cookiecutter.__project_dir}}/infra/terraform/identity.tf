@@ -165,17 +165,20 @@ resource "azurerm_role_assignment" "cd_infrastructure" {
 
 # Terraform state: one container per environment (tfstate-<env>) in the state store, so each
 # environment's identities reach only their own state. The deployer writes it, plan and trainer
-# read it (the trainer reads outputs: the data container and tracking URI).
+# read it (the trainer reads outputs: the data container and tracking URI); Reader lets cd and
+# plan refresh these assignments.
 resource "azurerm_role_assignment" "state" {
   for_each = var.state_storage_account_id == "" ? {} : {
-    cd      = "Storage Blob Data Contributor"
-    plan    = "Storage Blob Data Reader"
-    trainer = "Storage Blob Data Reader"
+    cd-write     = { identity = "cd", role = "Storage Blob Data Contributor" }
+    cd-refresh   = { identity = "cd", role = "Reader" }
+    plan-read    = { identity = "plan", role = "Storage Blob Data Reader" }
+    plan-refresh = { identity = "plan", role = "Reader" }
+    trainer-read = { identity = "trainer", role = "Storage Blob Data Reader" }
   }
 
   scope                = "${var.state_storage_account_id}/blobServices/default/containers/tfstate-${var.environment}"
-  role_definition_name = each.value
-  principal_id         = azurerm_user_assigned_identity.ci[each.key].principal_id
+  role_definition_name = each.value.role
+  principal_id         = azurerm_user_assigned_identity.ci[each.value.identity].principal_id
   principal_type       = "ServicePrincipal"
 }
 {%- elif cookiecutter.cloud == 'aws' -%}
