@@ -5,7 +5,7 @@
 resource_group_name  = "rg-tfstate"
 storage_account_name = "sttfstateCHANGEME"
 container_name       = "tfstate-prod"
-key                  = "{{ cookiecutter.project_slug }}.tfstate"
+key                  = "{{ cookiecutter.project_slug }}/prod.tfstate"
 use_azuread_auth     = true
 {%- elif cookiecutter.cloud == 'aws' %}
 bucket       = "CHANGEME-tfstate"
@@ -15,5 +15,5 @@ encrypt      = true
 use_lockfile = true
 {%- else %}
 bucket = "your-project-prod-tfstate"
-prefix = "{{ cookiecutter.project_slug }}"
+prefix = "{{ cookiecutter.project_slug }}/prod"
 {%- endif %}
