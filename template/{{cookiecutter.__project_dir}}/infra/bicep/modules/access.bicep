@@ -183,8 +183,18 @@ resource planReadsModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// Trainer: reads DVC's `cloud` remote (the data container) and writes runs and model versions
-// to the workspace's MLflow (AzureML Data Scientist; Azure RBAC cannot limit it to one alias).
+// Trainer: reads DVC's `cloud` remote (the data container), writes runs and model versions to the
+// workspace's MLflow (AzureML Data Scientist; Azure RBAC cannot limit it to one alias), and reads
+// the deployment's outputs (Reader: where the data and the tracking server are).
+resource trainerReadsOutputs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  name: guid(resourceGroup().id, trainerPrincipalId, roles.reader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.reader)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource trainerReadsData 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
   scope: dataContainer
   name: guid(dataContainer.id, trainerPrincipalId, roles.storageBlobDataReader)
