@@ -19,16 +19,14 @@ locals {
   # Built-in roles (learn.microsoft.com/azure/role-based-access-control/built-in-roles):
   # the only ones the CD identity may assign, and only to this environment's other identities
   # (never to itself).
+  # (The deployer's own roles are not here: it cannot assign them to anyone.)
   assignable_roles = {
-    "AcrPull"                       = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-    "AcrPush"                       = "8311e382-0749-4cb8-b61a-304f252e45ec"
-    "AzureML Data Scientist"        = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
-    "Contributor"                   = "b24988ac-6180-42a0-ab88-20f7382dd24c"
-    "Key Vault Reader"              = "21090545-7ca7-4776-b22c-e363c0f7d5c4"
-    "Key Vault Secrets User"        = "4633458b-17de-408a-b874-0445c86b69e6"
-    "Reader"                        = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-    "Storage Blob Data Contributor" = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-    "Storage Blob Data Reader"      = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+    "AcrPull"                  = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+    "AzureML Data Scientist"   = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+    "Key Vault Reader"         = "21090545-7ca7-4776-b22c-e363c0f7d5c4"
+    "Key Vault Secrets User"   = "4633458b-17de-408a-b874-0445c86b69e6"
+    "Reader"                   = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    "Storage Blob Data Reader" = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
   }
   managed_principals = join(", ", concat(
     [azurerm_user_assigned_identity.ci["plan"].principal_id, azurerm_user_assigned_identity.ci["trainer"].principal_id],
