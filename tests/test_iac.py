@@ -90,6 +90,7 @@ NOT_TAGGABLE = {
 }
 BICEP_NOT_TAGGABLE = {
     "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Authorization/roleDefinitions",
     "Microsoft.Insights/diagnosticSettings",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
     "Microsoft.Storage/storageAccounts/blobServices",
@@ -99,16 +100,18 @@ BICEP_NOT_TAGGABLE = {
 UNVALIDATED_VARIABLES = {
     "tags",
     "labels",
-    "oidc_subject",
     "container_image",
     "create_oidc_provider",
     "cd_applies_infrastructure",
     "oidc_audience",
+    "state_storage_account_id",
+    "state_bucket",
 }
 UNVALIDATED_PARAMS = {
     "location",
     "oidcIssuer",
-    "oidcSubject",
+    "oidcSubjects",
+    "manageIdentities",
     "allowedIpRanges",
     "containerImage",
     "healthPath",
@@ -119,14 +122,19 @@ UNVALIDATED_PARAMS = {
 # Bicep uses the Terraform output names, so the script reads either the same way.
 AZURE_OUTPUTS = {
     "resource_group_name", "registry_login_server", "registry_name", "storage_account_name",
-    "model_container_name", "cd_client_id", "tenant_id", "subscription_id",
+    "model_container_name", "cd_client_id", "plan_client_id", "trainer_client_id", "tenant_id",
+    "subscription_id",
 }  # fmt: skip
 CD_OUTPUTS = {
     ("terraform", "azure"): AZURE_OUTPUTS,
-    ("terraform", "aws"): {"registry_url", "registry_login_server", "model_bucket", "cd_role_arn"},
+    ("terraform", "aws"): {
+        "registry_url", "registry_login_server", "model_bucket", "cd_role_arn", "plan_role_arn",
+        "trainer_role_arn",
+    },
     ("terraform", "gcp"): {
         "project_id", "region", "registry_url", "registry_login_server", "model_bucket",
-        "workload_identity_provider", "cd_service_account",
+        "workload_identity_provider", "cd_service_account", "plan_service_account",
+        "trainer_service_account",
     },
     ("bicep", "azure"): AZURE_OUTPUTS,
 }  # fmt: skip
@@ -394,7 +402,8 @@ def test_docs_explain_resources_environments_and_plan_apply(rendered, combo) -> 
     docs = (root / "docs" / "infrastructure.md").read_text()
     for env in ENVS:
         assert f"`{env}`" in docs
-    for needle in (".checkov.yaml", "skip-check", "OIDC", "GitLab", "Azure DevOps"):
+    # The trust is documented for the rendered CI system (GitHub Actions by default).
+    for needle in (".checkov.yaml", "skip-check", "OIDC", "GitHub Actions"):
         assert needle in docs
     if combo["iac"] == "terraform":
         for command in (
@@ -556,26 +565,28 @@ def test_terraform_trusts_the_cd_pipeline_through_oidc(rendered, combo) -> None:
     resources = terraform_blocks(tf_dir, "resource")
     data = terraform_blocks(tf_dir, "data")
     locals_text = json.dumps([load_hcl(p).get("locals", []) for p in tf_dir.glob("*.tf")])
-    # GitHub Actions' deployment environments of the CD pipeline: dev, staging, production.
-    assert "repo:${var.repository}:environment:${local.cd_environment}" in locals_text
+    # GitHub Actions' environments: the deployer's <env>, then <env>-plan and <env>-training.
+    assert "repo:${var.repository}:environment:${ci_environment}" in locals_text
     assert '\\"prod\\" ? \\"production\\"' in locals_text
+    for suffix in ("-plan", "-training"):
+        assert "${local.cd_environment}" + suffix in locals_text
     if combo["cloud"] == "azure":
-        ((_, credential),) = [
-            (k, v) for k, v in resources.items() if k[0] == "azurerm_federated_identity_credential"
-        ]
-        assert credential["issuer"] == "${var.oidc_issuer}"
-        assert credential["subject"] == "${local.oidc_subject}"
+        credential = resources[("azurerm_federated_identity_credential", "ci")]
+        assert credential["issuer"] == "${local.oidc_issuer}"
+        assert credential["subject"] == "${local.oidc_subjects[each.key]}"
         assert "api://AzureADTokenExchange" in json.dumps(credential["audience"])
     elif combo["cloud"] == "aws":
         assert ("aws_iam_openid_connect_provider", "ci") in resources
-        trust = json.dumps(data[("aws_iam_policy_document", "cd_assume")])
+        trust = json.dumps(data[("aws_iam_policy_document", "ci_assume")])
         assert "sts:AssumeRoleWithWebIdentity" in trust
-        for needle in (":sub", "local.oidc_subject", ":aud", "local.oidc_audience"):
+        for needle in (":sub", "local.oidc_subjects[each.key]", ":aud", "local.oidc_audience"):
             assert needle in trust
     else:
         provider = resources[("google_iam_workload_identity_pool_provider", "ci")]
         assert provider["oidc"][0]["issuer_uri"] == "${var.oidc_issuer}"
-        assert "local.oidc_subject" in provider["attribute_condition"]
+        assert provider["attribute_condition"] == "${local.trust_condition}"
+        binding = resources[("google_service_account_iam_member", "ci_workload_identity")]
+        assert "/subject/${local.oidc_subjects[each.key]}" in binding["member"]
 
 
 @pytest.mark.parametrize("combo", TF)
@@ -658,7 +669,7 @@ def test_bicep_parameters_are_described_and_constrained(rendered, combo) -> None
     constraints = {"allowed", "minValue", "maxValue", "minLength", "maxLength"}
     params = bicep_declarations(bicep_parse(bicep / "main.bicep"), "parameter_declaration")
     names = {p.named_children[0].text.decode() for p, _ in params}
-    assert {"project", "environment", "repository", "oidcIssuer", "oidcSubject"} <= names
+    assert {"project", "environment", "repository", "oidcIssuer", "oidcSubjects"} <= names
     assert ("minReplicas" in names) == (combo["serving"] == "fastapi")
     unconstrained = [
         p.named_children[0].text.decode()
@@ -702,9 +713,11 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
             assert needle in text
     identity = (bicep / "modules" / "identity.bicep").read_text()
     assert "federatedIdentityCredentials@" in identity
-    assert "subject: oidcSubject" in identity
+    assert "subject: oidcSubjects[role]" in identity
     main = (bicep / "main.bicep").read_text()
-    assert "'repo:${repository}:environment:${cdEnvironment}'" in main
+    assert "'repo:${repository}:environment:${ciEnvironments.cd}'" in main
+    assert "plan: '${cdEnvironment}-plan'" in main
+    assert "trainer: '${cdEnvironment}-training'" in main
     assert "environment == 'prod' ? 'production' : environment" in main
     outputs = bicep_declarations(bicep_parse(bicep / "main.bicep"), "output_declaration")
     names = {node.named_children[0].text.decode() for node, _ in outputs}
@@ -738,3 +751,207 @@ def test_the_validators_catch_broken_code(tmp_path) -> None:
     )
     reports = run_checkov(public, "-d", "infra", "--framework", "terraform")
     assert reports[0]["summary"]["failed"] > 0
+
+
+# ------------------------------------------------ identities, trust and state (issues #14, #15)
+
+OWNER_LIKE_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",  # Owner
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",  # User Access Administrator
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168",  # Role Based Access Control Administrator
+}
+
+
+def escalation_findings(tf_dir: Path, cloud: str) -> list[str]:
+    """Ways the deployer could grant itself more than it has (empty: none found)."""
+    resources = terraform_blocks(tf_dir, "resource")
+    data = terraform_blocks(tf_dir, "data")
+    found = []
+    if cloud == "azure":
+        admin = json.dumps(resources[("azurerm_role_assignment", "cd_infrastructure")])
+        for needle in ("roleAssignments:RoleDefinitionId", "roleAssignments:PrincipalId"):
+            if admin.count(needle) != 2:  # once for write, once for delete
+                found.append(f"RBAC Administrator without a {needle} condition")
+        locals_ = [b for p in tf_dir.glob("*.tf") for b in load_hcl(p).get("locals", [])]
+        assignable = next(b["assignable_roles"] for b in locals_ if "assignable_roles" in b)
+        roles = {unquote(role) for role in assignable.values()}
+        found += [f"may assign {role}" for role in sorted(roles & OWNER_LIKE_ROLES)]
+        principals = json.dumps(next(b for b in locals_ if "managed_principals" in b))
+        if 'ci[\\"cd\\"]' in principals:
+            found.append("may assign roles to itself")
+    elif cloud == "aws":
+        for (kind, name), body in resources.items():
+            if kind == "aws_iam_role" and name != "ci" and "permissions_boundary" not in body:
+                found.append(f"role {name} without the permission boundary")
+        statements = data[("aws_iam_policy_document", "cd_infrastructure")]["statement"]
+        for statement in statements:
+            actions = [unquote(action) for action in statement.get("actions", [])]
+            if unquote(statement.get("effect")) == "Deny" or not any(
+                a.startswith("iam:") for a in actions
+            ):
+                continue
+            if "iam:*" in actions:
+                found.append(f"{statement['sid']}: iam:*")
+            writes = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"} & set(actions)
+            if writes and "iam:PermissionsBoundary" not in json.dumps(statement.get("condition")):
+                found.append(f"{statement['sid']}: changes roles without the boundary")
+        denies = [s for s in statements if unquote(s.get("effect")) == "Deny"]
+        if not any("local.identity_role_arns" in json.dumps(s["resources"]) for s in denies):
+            found.append("its own role is not denied to it")
+    else:
+        granted = resources.get(("google_project_iam_member", "cd_infrastructure"), {})
+        text = json.dumps(granted)
+        if "workloadIdentityPoolAdmin" in text:
+            found.append("administers the Workload Identity pool")
+        if "projectIamAdmin" in text and "modifiedGrantsByRole" not in text:
+            found.append("Project IAM Admin without a condition")
+        admin = resources.get(("google_service_account_iam_member", "cd_infrastructure"), {})
+        if "google_service_account.ci" in json.dumps(admin.get("for_each")):
+            found.append("administers the pipelines' own service accounts")
+    return found
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_has_plan_and_trainer_identities_and_cd_cannot_escalate(rendered, combo) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    resources = terraform_blocks(tf_dir, "resource")
+    identity = {
+        "azure": ("azurerm_user_assigned_identity", "ci"),
+        "aws": ("aws_iam_role", "ci"),
+        "gcp": ("google_service_account", "ci"),
+    }[combo["cloud"]]
+    assert resources[identity]["for_each"] == "${local.identities}"
+    text = (tf_dir / "identity.tf").read_text()
+    assert 'toset(["cd", "plan", "trainer"])' in text
+    assert escalation_findings(tf_dir, combo["cloud"]) == []
+
+
+@pytest.mark.parametrize("cloud", ["azure", "aws", "gcp"])
+def test_an_escalating_deployer_is_caught(rendered, cloud, tmp_path) -> None:
+    """Negative control: the old unconditioned grants are reported."""
+    source = project(rendered, {"iac": "terraform", "cloud": cloud, "serving": "none"})
+    tf_dir = tmp_path / "tf"
+    shutil.copytree(source / "infra" / "terraform", tf_dir)
+    identity = tf_dir / "identity.tf"
+    text = identity.read_text()
+    if cloud == "azure":
+        text = text.replace("@Request[Microsoft.Authorization/roleAssignments:PrincipalId]", "x")
+        text = text.replace(
+            '"Reader" ', '"Owner" = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"\n"R" ', 1
+        )
+    elif cloud == "aws":
+        text = text.replace('variable = "iam:PermissionsBoundary"', 'variable = "aws:RequestTag/x"')
+    else:
+        text = text.replace(
+            '"roles/iam.workloadIdentityPoolViewer"', '"roles/iam.workloadIdentityPoolAdmin"'
+        )
+    identity.write_text(text)
+    expected = {
+        "azure": [
+            "RBAC Administrator without a roleAssignments:PrincipalId condition",
+            "may assign 8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+        ],
+        "aws": ["ChangeWorkloadRolesWithinTheBoundary: changes roles without the boundary"],
+        "gcp": ["administers the Workload Identity pool"],
+    }[cloud]
+    assert [f.replace('"', "") for f in escalation_findings(tf_dir, cloud)] == expected
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"iac": "terraform", "cloud": cloud, "ci_provider": ci, "serving": "none"}
+        for cloud in ("azure", "aws", "gcp")
+        for ci in ("gitlab", "azure-devops")
+    ]
+    + [{"iac": "bicep", "cloud": "azure", "ci_provider": "gitlab", "serving": "none"}],
+    ids=lambda a: f"{a['iac']}-{a['cloud']}-{a['ci_provider']}",
+)
+def test_trust_defaults_follow_the_ci_provider(rendered, answers) -> None:
+    """GitLab and Azure DevOps renders ship their own issuer and subjects, never GitHub's."""
+    root = project(rendered, answers) / "infra"
+    code = "\n".join(p.read_text() for p in root.rglob("*") if p.suffix in {".tf", ".bicep"})
+    assert "token.actions.githubusercontent.com" not in code
+    assert "repo:${" not in code
+    if answers["iac"] == "bicep":
+        assert "param oidcIssuer string = 'https://gitlab.com'" in code
+        return
+    variables = terraform_blocks(root / "terraform", "variable")
+    issuer = unquote(variables[("oidc_issuer",)]["default"])
+    subjects = variables[("oidc_subjects",)]
+    if answers["ci_provider"] == "gitlab":
+        assert issuer == "https://gitlab.com"
+        assert "project_path:${var.repository}:ref_type:branch:ref:main" in code
+    else:
+        # Entra's issuer is per tenant: derived on Azure, required elsewhere; the subjects are
+        # the service connections' own and must be given (validation), never vstoken's.
+        assert issuer == ""
+        assert "vstoken" not in code
+        assert 'setsubtract(["cd", "plan", "trainer"], keys(var.oidc_subjects))' in json.dumps(
+            subjects["validation"]
+        ).replace('\\"', '"')
+    if answers["cloud"] == "gcp":
+        resources = terraform_blocks(root / "terraform", "resource")
+        binding = resources[("google_service_account_iam_member", "ci_workload_identity")]
+        if answers["ci_provider"] == "gitlab":
+            assert "/attribute.environment/${local.ci_environments[each.key]}" in binding["member"]
+            assert 'assertion.environment_protected == \\"true\\"' in code
+            assert "assertion.project_id" in code
+        else:
+            assert "/subject/${local.oidc_subjects[each.key]}" in binding["member"]
+
+
+@pytest.mark.parametrize("combo", TF)
+def test_terraform_state_is_separate_per_environment(rendered, combo) -> None:
+    root = project(rendered, combo)
+    envs = root / "infra" / "terraform" / "envs"
+    stores = {
+        env: {k: unquote(v) for k, v in load_hcl(envs / f"{env}.backend.hcl").items()}
+        for env in ENVS
+    }
+    cloud = combo["cloud"]
+    place = {
+        "azure": ("container_name", "key"),
+        "aws": ("bucket", "key"),
+        "gcp": ("bucket", "prefix"),
+    }
+    assert len({tuple(s[k] for k in place[cloud]) for s in stores.values()}) == 3
+    if cloud == "azure":
+        assert all(s["use_azuread_auth"] is True for s in stores.values()), stores
+        assert len({s["container_name"] for s in stores.values()}) == 3
+    elif cloud == "gcp":
+        assert len({s["bucket"] for s in stores.values()}) == 3
+    grants = terraform_blocks(root / "infra" / "terraform", "resource")
+    state = {
+        "azure": "azurerm_role_assignment",
+        "aws": None,
+        "gcp": "google_storage_bucket_iam_member",
+    }
+    if state[cloud]:
+        assert (state[cloud], "state") in grants
+    else:
+        text = (root / "infra" / "terraform" / "identity.tf").read_text()
+        assert "${var.state_key_prefix}/${var.environment}.tfstate*" in text
+    docs = (root / "docs" / "infrastructure.md").read_text()
+    hardening = {
+        "azure": ["--allow-shared-key-access false", "--enable-versioning true",
+                  "--https-only true", "--allow-blob-public-access false", "tfstate-$env"],
+        "aws": ["Status=Enabled", "aws:SecureTransport", "RestrictPublicBuckets=true",
+                "create-open-id-connect-provider"],
+        "gcp": ["--versioning", "--public-access-prevention", "--uniform-bucket-level-access"],
+    }  # fmt: skip
+    for needle in hardening[cloud]:
+        assert needle in docs, needle
+    for name in ("plan", "trainer"):
+        assert f"`{combo_output(cloud, name)}`" in docs
+    for environment in ("staging-plan", "production-training"):
+        assert f"`{environment}" in docs
+    if cloud == "aws":
+        variable = terraform_blocks(root / "infra" / "terraform", "variable")
+        assert variable[("create_oidc_provider",)]["default"] is False
+
+
+def combo_output(cloud: str, identity: str) -> str:
+    return {"azure": "{}_client_id", "aws": "{}_role_arn", "gcp": "{}_service_account"}[
+        cloud
+    ].format(identity)

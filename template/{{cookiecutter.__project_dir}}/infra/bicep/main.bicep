@@ -30,11 +30,14 @@ param nameSuffix string = ''
 @minLength(3)
 param repository string
 
-@description('OIDC issuer of the CD pipeline\'s tokens. GitHub Actions: https://token.actions.githubusercontent.com; GitLab: https://gitlab.com; Azure DevOps: https://vstoken.dev.azure.com/<organization-id>.')
-param oidcIssuer string = 'https://token.actions.githubusercontent.com'
+@description('OIDC issuer of the pipelines\' tokens.{% if cookiecutter.ci_provider == 'azure-devops' %} Empty: this tenant\'s Entra ID (https://login.microsoftonline.com/<tenant-id>/v2.0), the issuer of Azure DevOps\' workload identity federation.{% elif cookiecutter.ci_provider == 'gitlab' %} GitLab: https://gitlab.com or your instance\'s URL.{% else %} GitHub Actions: https://token.actions.githubusercontent.com.{% endif %}')
+param oidcIssuer string = '{% if cookiecutter.ci_provider == 'gitlab' %}https://gitlab.com{% elif cookiecutter.ci_provider == 'azure-devops' %}{% else %}https://token.actions.githubusercontent.com{% endif %}'
 
-@description('Subject claim the CD pipeline\'s token must carry. Empty means the GitHub Actions deployment environment: repo:<repository>:environment:<dev|staging|production>.')
-param oidcSubject string = ''
+@description('Subject claim each identity\'s token must carry, by identity (cd, plan, trainer).{% if cookiecutter.ci_provider == 'azure-devops' %} Azure DevOps: required, the subject each service connection (<project>-<environment>, -plan, -training) shows.{% elif cookiecutter.ci_provider == 'gitlab' %} Missing keys: project_path:<repository>:ref_type:branch:ref:main (GitLab cannot put the environment into the subject; see docs/infrastructure.md).{% else %} Missing keys: repo:<repository>:environment:<CI environment> with the CI environments <env>, <env>-plan and <env>-training.{% endif %}')
+param oidcSubjects object = {}
+
+@description('Deploy the pipelines\' role assignments too. Only a person with Owner (or Role Based Access Control Administrator) rights sets this, on the first deployment and when access changes: the CD identity deploys with false, so it never touches its own or the other identities\' access.')
+param manageIdentities bool = false
 
 @description('Let the CD identity deploy this template too (scripts/deploy.sh runs az deployment group create before each deployment): it then administers the resource group. false: CD only pushes images, uploads models{% if cookiecutter.serving == 'fastapi' %} and deploys the API{% endif %}.')
 param cdAppliesInfrastructure bool = true
@@ -107,6 +110,17 @@ param tags object = {}
 var name = '${project}-${environment}'
 // The CD pipeline's deployment environments are called dev, staging and production.
 var cdEnvironment = environment == 'prod' ? 'production' : environment
+// Each identity is trusted from its own CI environment: <env>, <env>-plan, <env>-training.
+var ciEnvironments = {
+  cd: cdEnvironment
+  plan: '${cdEnvironment}-plan'
+  trainer: '${cdEnvironment}-training'
+}
+var defaultSubjects = {
+  cd: {% if cookiecutter.ci_provider == 'gitlab' %}'project_path:${repository}:ref_type:branch:ref:main'{% elif cookiecutter.ci_provider == 'azure-devops' %}''{% else %}'repo:${repository}:environment:${ciEnvironments.cd}'{% endif %}
+  plan: {% if cookiecutter.ci_provider == 'gitlab' %}'project_path:${repository}:ref_type:branch:ref:main'{% elif cookiecutter.ci_provider == 'azure-devops' %}''{% else %}'repo:${repository}:environment:${ciEnvironments.plan}'{% endif %}
+  trainer: {% if cookiecutter.ci_provider == 'gitlab' %}'project_path:${repository}:ref_type:branch:ref:main'{% elif cookiecutter.ci_provider == 'azure-devops' %}''{% else %}'repo:${repository}:environment:${ciEnvironments.trainer}'{% endif %}
+}
 // Storage accounts, key vaults and registries need globally unique alphanumeric names of at most 24 characters.
 var compactName = take(replace('${project}${environment}${nameSuffix}', '-', ''), 22)
 var allTags = union({
@@ -199,8 +213,8 @@ module identity 'modules/identity.bicep' = {
   params: {
     name: name
     location: location
-    oidcIssuer: oidcIssuer
-    oidcSubject: empty(oidcSubject) ? 'repo:${repository}:environment:${cdEnvironment}' : oidcSubject
+    oidcIssuer: {% if cookiecutter.ci_provider == 'azure-devops' %}empty(oidcIssuer) ? 'https://login.microsoftonline.com/${tenant().tenantId}/v2.0' : {% endif %}oidcIssuer
+    oidcSubjects: union(defaultSubjects, oidcSubjects)
     tags: allTags
   }
 }
@@ -244,6 +258,9 @@ module access 'modules/access.bicep' = {
     registryName: registry.outputs.name
     mlWorkspaceName: mlWorkspace.outputs.name
     cdPrincipalId: identity.outputs.cdPrincipalId
+    planPrincipalId: identity.outputs.planPrincipalId
+    trainerPrincipalId: identity.outputs.trainerPrincipalId
+    manageIdentities: manageIdentities
     cdAppliesInfrastructure: cdAppliesInfrastructure
 {%- if cookiecutter.serving == 'fastapi' %}
     apiPrincipalId: identity.outputs.apiPrincipalId
@@ -252,8 +269,8 @@ module access 'modules/access.bicep' = {
 }
 {%- if cookiecutter.serving == 'fastapi' %}
 
-// CD may update the container app (new image, new revision).
-module appAccess 'modules/appaccess.bicep' = {
+// CD may update the container app (new image, new revision): part of the identities' access.
+module appAccess 'modules/appaccess.bicep' = if (manageIdentities) {
   name: 'app-access'
   params: {
     containerAppName: containerApp.outputs.name
@@ -294,8 +311,14 @@ output ml_workspace_name string = mlWorkspace.outputs.name
 output mlflow_tracking_uri string = mlWorkspace.outputs.mlflowTrackingUri
 {%- endif %}
 
-@description('Client ID the CD pipeline logs in with (azure/login client-id).')
+@description('Client ID the deploy jobs log in with in the CI environment <env> (AZURE_CLIENT_ID).')
 output cd_client_id string = identity.outputs.cdClientId
+
+@description('Client ID of the read-only plan identity, for the CI environment <env>-plan (AZURE_CLIENT_ID there).')
+output plan_client_id string = identity.outputs.planClientId
+
+@description('Client ID of the trainer identity, for the CI environment <env>-training (AZURE_CLIENT_ID there).')
+output trainer_client_id string = identity.outputs.trainerClientId
 
 @description('Entra ID tenant (azure/login tenant-id).')
 output tenant_id string = tenant().tenantId

@@ -9,7 +9,16 @@ locals {
   compact_name = substr(replace("${var.project}${var.environment}${var.name_suffix}", "-", ""), 0, 22)
   # The CD pipeline's deployment environments are called dev, staging and production.
   cd_environment = var.environment == "prod" ? "production" : var.environment
-  oidc_subject   = var.oidc_subject != "" ? var.oidc_subject : "repo:${var.repository}:environment:${local.cd_environment}"
+  # Each identity is trusted from its own CI environment: the deployer from <env>, the
+  # read-only plan identity from <env>-plan, the trainer from <env>-training (identity.tf).
+  ci_environments = {
+    cd      = local.cd_environment
+    plan    = "${local.cd_environment}-plan"
+    trainer = "${local.cd_environment}-training"
+  }
+  oidc_subjects = {
+    for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
+  }
 
   tags = merge({
     project     = var.project
@@ -32,7 +41,16 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   # The CD pipeline's deployment environments are called dev, staging and production.
   cd_environment = var.environment == "prod" ? "production" : var.environment
-  oidc_subject   = var.oidc_subject != "" ? var.oidc_subject : "repo:${var.repository}:environment:${local.cd_environment}"
+  # Each identity is trusted from its own CI environment: the deployer from <env>, the
+  # read-only plan identity from <env>-plan, the trainer from <env>-training (identity.tf).
+  ci_environments = {
+    cd      = local.cd_environment
+    plan    = "${local.cd_environment}-plan"
+    trainer = "${local.cd_environment}-training"
+  }
+  oidc_subjects = {
+    for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
+  }
 
   tags = merge({
     project     = var.project
@@ -123,7 +141,16 @@ locals {
   short_name = replace(substr(local.name, 0, 25), "/-+$/", "")
   # The CD pipeline's deployment environments are called dev, staging and production.
   cd_environment = var.environment == "prod" ? "production" : var.environment
-  oidc_subject   = var.oidc_subject != "" ? var.oidc_subject : "repo:${var.repository}:environment:${local.cd_environment}"
+  # Each identity is trusted from its own CI environment: the deployer from <env>, the
+  # read-only plan identity from <env>-plan, the trainer from <env>-training (identity.tf).
+  ci_environments = {
+    cd      = local.cd_environment
+    plan    = "${local.cd_environment}-plan"
+    trainer = "${local.cd_environment}-training"
+  }
+  oidc_subjects = {
+    for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
+  }
 
   # Label values allow only lowercase letters, digits, - and _: no repository "org/repo" here.
   labels = merge({

@@ -36,10 +36,11 @@ resource "azurerm_machine_learning_workspace" "main" {
 # domain needs a VPC and is left to teams that want notebooks in the cloud.
 
 resource "aws_iam_role" "sagemaker" {
-  name               = "${local.name}-sagemaker"
-  description        = "Execution role of ${local.name}'s SageMaker jobs"
-  assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
-  tags               = local.tags
+  name                 = "${local.name}-sagemaker"
+  description          = "Execution role of ${local.name}'s SageMaker jobs"
+  assume_role_policy   = data.aws_iam_policy_document.sagemaker_assume.json
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "sagemaker_assume" {
@@ -128,10 +129,11 @@ resource "aws_sagemaker_mlflow_tracking_server" "main" {
 }
 
 resource "aws_iam_role" "mlflow" {
-  name               = "${local.name}-mlflow"
-  description        = "Role ${local.name}'s MLflow tracking server stores its artifacts with"
-  assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
-  tags               = local.tags
+  name                 = "${local.name}-mlflow"
+  description          = "Role ${local.name}'s MLflow tracking server stores its artifacts with"
+  assume_role_policy   = data.aws_iam_policy_document.sagemaker_assume.json
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
+  tags                 = local.tags
 }
 
 resource "aws_iam_role_policy" "mlflow" {

@@ -55,13 +55,28 @@ output "application_insights_connection_string" {
 }
 
 output "cd_client_id" {
-  description = "Client ID the CD pipeline logs in with (azure/login client-id; ARM_CLIENT_ID)."
-  value       = azurerm_user_assigned_identity.cd.client_id
+  description = "Client ID the deploy jobs log in with in the CI environment <env> (AZURE_CLIENT_ID; ARM_CLIENT_ID)."
+  value       = azurerm_user_assigned_identity.ci["cd"].client_id
+}
+
+output "plan_client_id" {
+  description = "Client ID of the read-only plan identity, for the CI environment <env>-plan (AZURE_CLIENT_ID there)."
+  value       = azurerm_user_assigned_identity.ci["plan"].client_id
+}
+
+output "trainer_client_id" {
+  description = "Client ID of the trainer identity, for the CI environment <env>-training (AZURE_CLIENT_ID there)."
+  value       = azurerm_user_assigned_identity.ci["trainer"].client_id
 }
 
 output "cd_principal_id" {
   description = "Object ID of the CD identity, for extra role assignments."
-  value       = azurerm_user_assigned_identity.cd.principal_id
+  value       = azurerm_user_assigned_identity.ci["cd"].principal_id
+}
+
+output "identity_principal_ids" {
+  description = "Object IDs of the cd, plan and trainer identities (e.g. for state store grants made by hand)."
+  value       = { for role, identity in azurerm_user_assigned_identity.ci : role => identity.principal_id }
 }
 
 output "tenant_id" {
@@ -139,8 +154,18 @@ output "alerts_topic_arn" {
 }
 
 output "cd_role_arn" {
-  description = "Role the CD pipeline assumes via OIDC (configure-aws-credentials role-to-assume)."
-  value       = aws_iam_role.cd.arn
+  description = "Role the deploy jobs assume in the CI environment <env> (AWS_ROLE_ARN; configure-aws-credentials role-to-assume)."
+  value       = aws_iam_role.ci["cd"].arn
+}
+
+output "plan_role_arn" {
+  description = "Read-only role for plans, for the CI environment <env>-plan (AWS_ROLE_ARN there)."
+  value       = aws_iam_role.ci["plan"].arn
+}
+
+output "trainer_role_arn" {
+  description = "Role that reads the training data and writes the tracking server, for the CI environment <env>-training (AWS_ROLE_ARN there)."
+  value       = aws_iam_role.ci["trainer"].arn
 }
 {%- if cookiecutter.serving == 'fastapi' %}
 
@@ -201,8 +226,18 @@ output "workload_identity_provider" {
 }
 
 output "cd_service_account" {
-  description = "Service account the CD pipeline impersonates (google-github-actions/auth service_account)."
-  value       = google_service_account.cd.email
+  description = "Service account the deploy jobs impersonate in the CI environment <env> (GCP_SERVICE_ACCOUNT)."
+  value       = google_service_account.ci["cd"].email
+}
+
+output "plan_service_account" {
+  description = "Read-only service account for plans, for the CI environment <env>-plan (GCP_SERVICE_ACCOUNT there)."
+  value       = google_service_account.ci["plan"].email
+}
+
+output "trainer_service_account" {
+  description = "Service account that reads the training data, for the CI environment <env>-training (GCP_SERVICE_ACCOUNT there)."
+  value       = google_service_account.ci["trainer"].email
 }
 {%- if cookiecutter.serving == 'fastapi' %}
 

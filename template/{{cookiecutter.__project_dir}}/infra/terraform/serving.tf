@@ -172,10 +172,11 @@ resource "azurerm_container_app" "api" {
 # CD deploys new images (`aws apprunner update-service`); Terraform owns the rest.
 
 resource "aws_iam_role" "apprunner_access" {
-  name               = "${local.name}-apprunner-ecr"
-  description        = "Lets App Runner pull ${local.name}'s images from ECR"
-  assume_role_policy = data.aws_iam_policy_document.apprunner_access_assume.json
-  tags               = local.tags
+  name                 = "${local.name}-apprunner-ecr"
+  description          = "Lets App Runner pull ${local.name}'s images from ECR"
+  assume_role_policy   = data.aws_iam_policy_document.apprunner_access_assume.json
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "apprunner_access_assume" {
@@ -195,10 +196,11 @@ resource "aws_iam_role_policy_attachment" "apprunner_access" {
 }
 
 resource "aws_iam_role" "api" {
-  name               = "${local.name}-api"
-  description        = "Instance role of ${local.name}'s model API"
-  assume_role_policy = data.aws_iam_policy_document.api_assume.json
-  tags               = local.tags
+  name                 = "${local.name}-api"
+  description          = "Instance role of ${local.name}'s model API"
+  assume_role_policy   = data.aws_iam_policy_document.api_assume.json
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "api_assume" {

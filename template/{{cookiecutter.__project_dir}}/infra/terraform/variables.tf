@@ -97,28 +97,65 @@ variable "repository" {
 }
 
 variable "oidc_issuer" {
-  description = "OIDC issuer of the CD pipeline's tokens. GitHub Actions: https://token.actions.githubusercontent.com; GitLab: https://gitlab.com (or your instance); Azure DevOps: https://vstoken.dev.azure.com/<organization-id>."
+  description = "OIDC issuer of the pipelines' tokens.{% if cookiecutter.ci_provider == 'azure-devops' %} Azure DevOps: https://login.microsoftonline.com/<tenant-id>/v2.0, as the service connection shows it{% if cookiecutter.cloud == 'azure' %} (empty: this subscription's tenant){% endif %}.{% elif cookiecutter.ci_provider == 'gitlab' %} GitLab: https://gitlab.com or your instance's URL.{% else %} GitHub Actions: https://token.actions.githubusercontent.com.{% endif %}"
   type        = string
-  default     = "https://token.actions.githubusercontent.com"
+  default     = "{% if cookiecutter.ci_provider == 'gitlab' %}https://gitlab.com{% elif cookiecutter.ci_provider == 'azure-devops' %}{% else %}https://token.actions.githubusercontent.com{% endif %}"
 
   validation {
-    condition     = startswith(var.oidc_issuer, "https://")
-    error_message = "oidc_issuer must be an https:// URL."
+    condition     = {% if cookiecutter.ci_provider == 'azure-devops' and cookiecutter.cloud == 'azure' %}var.oidc_issuer == "" || {% endif %}startswith(var.oidc_issuer, "https://")
+    error_message = "oidc_issuer must be an https:// URL{% if cookiecutter.ci_provider == 'azure-devops' %} (Azure DevOps: the issuer its service connection shows){% endif %}."
   }
 }
 
-variable "oidc_subject" {
-  description = "Subject claim the CD pipeline's token must carry. Empty means the GitHub Actions deployment environment of this environment: repo:<repository>:environment:<dev|staging|production>. See docs/infrastructure.md for GitLab and Azure DevOps."
+variable "oidc_subjects" {
+  description = "Subject claim each identity's token must carry, by identity (cd, plan, trainer). {% if cookiecutter.ci_provider == 'azure-devops' %}Azure DevOps: required, the subject each service connection (<project>-<environment>, -plan, -training) shows.{% elif cookiecutter.ci_provider == 'gitlab' %}Empty: project_path:<repository>:ref_type:branch:ref:main (GitLab cannot put the environment into the subject; see docs/infrastructure.md).{% else %}Empty: repo:<repository>:environment:<CI environment> with the CI environments <env>, <env>-plan and <env>-training.{% endif %}"
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = {% if cookiecutter.ci_provider == 'azure-devops' %}length(setsubtract(["cd", "plan", "trainer"], keys(var.oidc_subjects))) == 0 && {% endif %}length(setsubtract(keys(var.oidc_subjects), ["cd", "plan", "trainer"])) == 0
+    error_message = "oidc_subjects {% if cookiecutter.ci_provider == 'azure-devops' %}needs exactly the keys cd, plan and trainer (the subjects of the three service connections){% else %}takes only the keys cd, plan and trainer{% endif %}."
+  }
+}
+{%- if cookiecutter.cloud == 'gcp' and cookiecutter.ci_provider != 'azure-devops' %}
+
+variable "repository_id" {
+  description = "Immutable numeric ID of the repository ({% if cookiecutter.ci_provider == 'gitlab' %}GitLab project ID, the project_id claim{% else %}GitHub repository ID, the repository_id claim{% endif %}). Set, the trust checks it instead of the repository's name, which a rename or a re-created repository could take over. Empty: the name."
   type        = string
   default     = ""
+
+  validation {
+    condition     = can(regex("^[0-9]*$", var.repository_id))
+    error_message = "repository_id must be the numeric ID of the repository, or empty."
+  }
 }
+{%- endif %}
 
 {%- if cookiecutter.cloud != 'azure' %}
 
 variable "oidc_audience" {
-  description = "Audience the CD pipeline's token is issued for. Empty means {% if cookiecutter.cloud == 'aws' %}sts.amazonaws.com (GitHub Actions, GitLab){% else %}the provider's full name (GitHub Actions, GitLab){% endif %}; Azure DevOps: api://AzureADTokenExchange."
+  description = "Audience the pipelines' tokens are issued for. Empty means {% if cookiecutter.ci_provider == 'azure-devops' %}api://AzureADTokenExchange (Azure DevOps){% elif cookiecutter.cloud == 'aws' %}sts.amazonaws.com{% else %}the provider's full name{% endif %}."
   type        = string
   default     = ""
+}
+{%- endif %}
+
+variable "state_{% if cookiecutter.cloud == 'azure' %}storage_account_id{% else %}bucket{% endif %}" {
+  description = "{% if cookiecutter.cloud == 'azure' %}Resource ID of the state store's storage account (envs/<env>.backend.hcl); this environment's identities get access to its container tfstate-<env> only.{% elif cookiecutter.cloud == 'aws' %}Name of the state bucket (envs/<env>.backend.hcl); this environment's identities get access to its own state object only and are denied the other environments'.{% else %}Name of this environment's state bucket (envs/<env>.backend.hcl); this environment's identities get access to it.{% endif %} Empty: grant it by hand (docs/infrastructure.md)."
+  type        = string
+  default     = ""
+}
+{%- if cookiecutter.cloud == 'aws' %}
+
+variable "state_key_prefix" {
+  description = "Folder of this project's state objects in the state bucket: <prefix>/<env>.tfstate, as the key in envs/<env>.backend.hcl."
+  type        = string
+  default     = "{{ cookiecutter.project_slug }}"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.state_key_prefix))
+    error_message = "state_key_prefix must be a path without leading or trailing slash, e.g. my-project."
+  }
 }
 {%- endif %}
 
@@ -130,9 +167,9 @@ variable "cd_applies_infrastructure" {
 {%- if cookiecutter.cloud == 'aws' %}
 
 variable "create_oidc_provider" {
-  description = "Create the account's IAM OIDC provider for oidc_issuer; false when it already exists (an account has one per issuer) and should only be looked up."
+  description = "Create the account's IAM OIDC provider for oidc_issuer here. An account has one provider per issuer, so by default every environment looks it up: create it once per account (docs/infrastructure.md), or set true in the one environment that owns an account of its own."
   type        = bool
-  default     = true
+  default     = false
 }
 {%- endif %}
 {%- if cookiecutter.cloud == 'azure' %}

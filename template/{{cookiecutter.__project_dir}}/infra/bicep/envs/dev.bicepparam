@@ -5,8 +5,17 @@ using '../main.bicep'
 
 param environment = 'dev'
 
-// The repository whose CD pipeline may deploy here (OIDC trust).
+// The repository whose pipelines may deploy, plan and train here (OIDC trust).
 param repository = 'your-org/{{ cookiecutter.project_slug }}'
+{%- if cookiecutter.ci_provider == 'azure-devops' %}
+
+// Azure DevOps: the subjects its service connections show (docs/infrastructure.md).
+param oidcSubjects = {
+  cd: '<subject of {{ cookiecutter.project_slug }}-dev>'
+  plan: '<subject of {{ cookiecutter.project_slug }}-dev-plan>'
+  trainer: '<subject of {{ cookiecutter.project_slug }}-dev-training>'
+}
+{%- endif %}
 
 // Days of logs and of deleted blobs kept.
 param retentionDays = 30

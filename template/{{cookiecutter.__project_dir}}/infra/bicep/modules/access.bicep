@@ -1,5 +1,7 @@
-// Role assignments: what the CD identity{% if cookiecutter.serving == 'fastapi' %} and the model API's identity{% endif %} may do. Built-in role IDs:
-// https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
+// Role assignments: what the pipelines' identities (cd, plan, trainer){% if cookiecutter.serving == 'fastapi' %} and the model API's identity{% endif %} may do.
+// Built-in role IDs: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
+// The pipelines' assignments are deployed only with manageIdentities (by a person): CD cannot
+// change its own or the other identities' access.
 
 @description('Storage account for data and models.')
 param storageAccountName string
@@ -16,7 +18,16 @@ param mlWorkspaceName string
 @description('Principal (object) ID of the CD identity.')
 param cdPrincipalId string
 
-@description('Let the CD identity deploy this template too: Contributor and Role Based Access Control Administrator on the resource group.')
+@description('Principal (object) ID of the read-only plan identity.')
+param planPrincipalId string
+
+@description('Principal (object) ID of the trainer identity.')
+param trainerPrincipalId string
+
+@description('Deploy the pipelines\' identities\' role assignments (a person does, CD does not).')
+param manageIdentities bool
+
+@description('Let the CD identity deploy this template too: Contributor and a conditioned Role Based Access Control Administrator on the resource group.')
 param cdAppliesInfrastructure bool
 {%- if cookiecutter.serving == 'fastapi' %}
 
@@ -33,7 +44,16 @@ var roles = {
   azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
   rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+  keyVaultReader: '21090545-7ca7-4776-b22c-e363c0f7d5c4'
 }
+
+// The roles CD may assign while it deploys this template, and to whom: the model API's identity
+// only{% if cookiecutter.serving != 'fastapi' %} (none here){% endif %}. No Owner, User Access Administrator or RBAC Administrator, and never
+// to itself or the other pipelines' identities, so CD cannot escalate (ABAC condition).
+var cdAssignableRoles = '${roles.acrPull}, ${roles.storageBlobDataReader}, ${roles.keyVaultSecretsUser}'
+var cdAssignablePrincipals = {% if cookiecutter.serving == 'fastapi' %}apiPrincipalId{% else %}'00000000-0000-0000-0000-000000000000'{% endif %}
+var cdRoleAssignmentCondition = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${cdAssignableRoles}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${cdAssignablePrincipals}})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${cdAssignableRoles}} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${cdAssignablePrincipals}}))'
 
 resource targetStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -52,7 +72,7 @@ resource targetWorkspace 'Microsoft.MachineLearningServices/workspaces@2024-10-0
 }
 
 // CD pushes images.
-resource cdPushImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource cdPushImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
   scope: targetRegistry
   name: guid(targetRegistry.id, cdPrincipalId, roles.acrPush)
   properties: {
@@ -63,7 +83,7 @@ resource cdPushImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // CD uploads trained models.
-resource cdUploadModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource cdUploadModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
   scope: targetStorage
   name: guid(targetStorage.id, cdPrincipalId, roles.storageBlobDataContributor)
   properties: {
@@ -74,7 +94,7 @@ resource cdUploadModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // CD submits training jobs and registers models.
-resource cdRunMlJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource cdRunMlJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
   scope: targetWorkspace
   name: guid(targetWorkspace.id, cdPrincipalId, roles.azureMlDataScientist)
   properties: {
@@ -85,9 +105,9 @@ resource cdRunMlJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // With cdAppliesInfrastructure, CD also deploys this template (scripts/deploy.sh): it manages
-// the resource group's resources and their role assignments. Protect production with
-// required reviewers.
-resource cdInfrastructure 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in (cdAppliesInfrastructure ? [
+// the resource group's resources (Contributor) and the model API's role assignments (RBAC
+// Administrator restricted by the condition above). Protect production with required reviewers.
+resource cdInfrastructure 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in ((manageIdentities && cdAppliesInfrastructure) ? [
   roles.contributor
   roles.rbacAdministrator
 ] : []): {
@@ -96,8 +116,104 @@ resource cdInfrastructure 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     principalId: cdPrincipalId
     principalType: 'ServicePrincipal'
+    condition: role == roles.rbacAdministrator ? cdRoleAssignmentCondition : null
+    conditionVersion: role == roles.rbacAdministrator ? '2.0' : null
   }
 }]
+
+// Plan: what-if before an approval reads every resource (Reader plus the what-if and validate
+// actions; the pipeline runs what-if with --validation-level ProviderNoRbac, which checks read
+// rights instead of write rights), the vault's metadata and the model store (retraining's baseline).
+resource whatIfReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (manageIdentities) {
+  name: guid(resourceGroup().id, 'what-if-reader')
+  properties: {
+    roleName: 'What-if reader (${resourceGroup().name})'
+    description: 'Reads everything and previews deployments (what-if) without write rights.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          '*/read'
+          'Microsoft.Resources/deployments/whatIf/action'
+          'Microsoft.Resources/deployments/validate/action'
+        ]
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource planReads 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  name: guid(resourceGroup().id, planPrincipalId, 'what-if-reader')
+  properties: {
+    roleDefinitionId: whatIfReader.id
+    principalId: planPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource planReadsVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: targetVault
+  name: guid(targetVault.id, planPrincipalId, roles.keyVaultReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultReader)
+    principalId: planPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource modelsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/models'
+}
+
+resource dataContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/data'
+}
+
+resource planReadsModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: modelsContainer
+  name: guid(modelsContainer.id, planPrincipalId, roles.storageBlobDataReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+    principalId: planPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Trainer: reads DVC's `cloud` remote (the data container), writes runs and model versions to the
+// workspace's MLflow (AzureML Data Scientist; Azure RBAC cannot limit it to one alias), and reads
+// the deployment's outputs (Reader: where the data and the tracking server are).
+resource trainerReadsOutputs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  name: guid(resourceGroup().id, trainerPrincipalId, roles.reader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.reader)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource trainerReadsData 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: dataContainer
+  name: guid(dataContainer.id, trainerPrincipalId, roles.storageBlobDataReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource trainerTracksRuns 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: targetWorkspace
+  name: guid(targetWorkspace.id, trainerPrincipalId, roles.azureMlDataScientist)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.azureMlDataScientist)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
 {%- if cookiecutter.serving == 'fastapi' %}
 
 // The model API pulls its image.

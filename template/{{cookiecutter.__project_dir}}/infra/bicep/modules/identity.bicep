@@ -1,6 +1,9 @@
-// The identity the CD pipeline deploys as, without stored secrets: a user-assigned managed
-// identity that trusts the CI system's OIDC tokens for this repository and environment
-// (a federated identity credential). CD logs in with its client ID (output cdClientId).
+// The identities the pipelines act as, without stored secrets: user-assigned managed identities
+// that trust the CI system's OIDC tokens (federated identity credentials), one per job kind:
+//   cd      deploys; trusted from the CI environment <env> (output cdClientId)
+//   plan    reads resources for what-if before an approval; trusted from <env>-plan
+//   trainer reads the training data and writes the tracking server; trusted from <env>-training
+// A federated credential matches iss, sub and aud exactly (docs/infrastructure.md, "CD access").
 {%- if cookiecutter.serving == 'fastapi' %}
 // The model API gets an identity of its own to pull images and read models and secrets.
 {%- endif %}
@@ -11,32 +14,38 @@ param name string
 @description('Azure region.')
 param location string
 
-@description('OIDC issuer of the CD pipeline\'s tokens.')
+@description('OIDC issuer of the pipelines\' tokens.')
 param oidcIssuer string
 
-@description('Subject claim the CD pipeline\'s token must carry, e.g. repo:org/repo:environment:prod.')
-param oidcSubject string
+@description('Subject claim each identity\'s token must carry: an object with the keys cd, plan and trainer.')
+param oidcSubjects object
 
 @description('Tags for every resource.')
 param tags object
 
-resource cd 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-${name}-cd'
+var roles = [
+  'cd'
+  'plan'
+  'trainer'
+]
+
+resource ci 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = [for role in roles: {
+  name: 'id-${name}-${role}'
   location: location
   tags: tags
-}
+}]
 
-resource cdTrust 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = {
-  parent: cd
-  name: 'cd'
+resource trust 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for (role, i) in roles: {
+  parent: ci[i]
+  name: role
   properties: {
     issuer: oidcIssuer
-    subject: oidcSubject
+    subject: oidcSubjects[role]
     audiences: [
       'api://AzureADTokenExchange'
     ]
   }
-}
+}]
 {%- if cookiecutter.serving == 'fastapi' %}
 
 resource api 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -46,8 +55,12 @@ resource api 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
 }
 {%- endif %}
 
-output cdClientId string = cd.properties.clientId
-output cdPrincipalId string = cd.properties.principalId
+output cdClientId string = ci[0].properties.clientId
+output cdPrincipalId string = ci[0].properties.principalId
+output planClientId string = ci[1].properties.clientId
+output planPrincipalId string = ci[1].properties.principalId
+output trainerClientId string = ci[2].properties.clientId
+output trainerPrincipalId string = ci[2].properties.principalId
 {%- if cookiecutter.serving == 'fastapi' %}
 output apiIdentityId string = api.id
 output apiClientId string = api.properties.clientId

@@ -1,9 +1,10 @@
 # Remote state of the dev environment: terraform init -reconfigure -backend-config=envs/dev.backend.hcl
-# The state store is created once, outside this configuration (docs/infrastructure.md, "Before the first deployment").
+# The state store is created once, outside this configuration (docs/infrastructure.md, "Before the first
+# deployment"); each environment's state is reachable only by that environment's identities.
 {%- if cookiecutter.cloud == 'azure' %}
 resource_group_name  = "rg-tfstate"
 storage_account_name = "sttfstateCHANGEME"
-container_name       = "tfstate"
+container_name       = "tfstate-dev"
 key                  = "{{ cookiecutter.project_slug }}/dev.tfstate"
 use_azuread_auth     = true
 {%- elif cookiecutter.cloud == 'aws' %}
@@ -13,6 +14,6 @@ region       = "eu-west-1"
 encrypt      = true
 use_lockfile = true
 {%- else %}
-bucket = "CHANGEME-tfstate"
+bucket = "your-project-dev-tfstate"
 prefix = "{{ cookiecutter.project_slug }}/dev"
 {%- endif %}

@@ -11,8 +11,36 @@ project_id  = "your-project-prod"
 region      = "europe-west1"
 {%- endif %}
 
-# The repository whose CD pipeline may deploy here (OIDC trust).
+# The repository whose pipelines may deploy, plan and train here (OIDC trust).
 repository = "your-org/{{ cookiecutter.project_slug }}"
+{%- if cookiecutter.cloud == 'gcp' and cookiecutter.ci_provider != 'azure-devops' %}
+# Its immutable numeric ID ({% if cookiecutter.ci_provider == 'gitlab' %}GitLab project ID{% else %}GitHub repository ID{% endif %}), checked instead of the name when set.
+repository_id = ""
+{%- endif %}
+{%- if cookiecutter.ci_provider == 'azure-devops' %}
+{%- if cookiecutter.cloud != 'azure' %}
+
+# Azure DevOps: the issuer and the subjects its service connections show (docs/infrastructure.md).
+oidc_issuer = "https://login.microsoftonline.com/<tenant-id>/v2.0"
+{%- else %}
+
+# Azure DevOps: the subjects its service connections show (docs/infrastructure.md).
+{%- endif %}
+oidc_subjects = {
+  cd      = "<subject of {{ cookiecutter.project_slug }}-production>"
+  plan    = "<subject of {{ cookiecutter.project_slug }}-production-plan>"
+  trainer = "<subject of {{ cookiecutter.project_slug }}-production-training>"
+}
+{%- endif %}
+
+# The state store of envs/prod.backend.hcl: this environment's identities get their own state only.
+{%- if cookiecutter.cloud == 'azure' %}
+state_storage_account_id = "/subscriptions/<subscription-id>/resourceGroups/rg-tfstate/providers/Microsoft.Storage/storageAccounts/sttfstateCHANGEME"
+{%- elif cookiecutter.cloud == 'aws' %}
+state_bucket = "CHANGEME-tfstate"
+{%- else %}
+state_bucket = "your-project-prod-tfstate"
+{%- endif %}
 
 # Days of logs and of deleted or overwritten model versions kept.
 retention_days = {% if cookiecutter.cloud == 'aws' %}365{% else %}90{% endif %}
