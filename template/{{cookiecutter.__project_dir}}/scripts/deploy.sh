@@ -11,6 +11,10 @@
 #                                              # exactly that plan, after the approval
 #   bash scripts/deploy.sh guard production    # refuse a commit older than the one live there
 #   bash scripts/deploy.sh deploy staging      # model{% if cookiecutter.serving == 'fastapi' %}, serving image{% endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+#   bash scripts/deploy.sh promote production  # after the approval: champion alias -> the bundle's version
+{%- endif %}
+#   bash scripts/deploy.sh train production    # trainer's steps: {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}data remote, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}tracking URI, {% endif %}make data, make ci
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
 #   bash scripts/deploy.sh champion production models/champion
 #                                              # the model in production, for `promote` (none: empty)
@@ -40,7 +44,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
@@ -536,13 +540,56 @@ tracking_uri() {
 }
 {%- endif %}
 
+# ---------------------------------------------------------------------------------- train
+# The training steps under the trainer identity (Azure Pipelines runs them in one logged-in
+# step; GitHub Actions runs the same commands as steps): {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}DVC's `cloud` remote on ENV's data, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}ENV's
+# tracking server, {% endif %}then `make data` and `make ci`.
+train() {
+	login
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+	make install
+	data_remote
+{%- endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+	MLFLOW_TRACKING_URI="$(tracking_uri)"
+	export MLFLOW_TRACKING_URI
+{%- endif %}
+	make data
+	make ci
+}
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+# ---------------------------------------------------------------------------------- promote
+# After the approved deployment: the registry's `champion` alias moves to the model version the
+# training job registered (the bundle's model.json), with `promote --version N`. Nothing moves
+# when the model was trained without ENV's tracking server.
+promote_champion() {
+	local version
+	[[ -f "$BUNDLE/model.json" ]] || die "$BUNDLE/model.json not found: get the build first"
+	[[ -x .venv/bin/python ]] || die ".venv/bin/python not found: run 'make install' first"
+	version="$(.venv/bin/python -c 'import json, sys; print((json.load(open(sys.argv[1])).get("mlflow") or {}).get("version", ""))' \
+		"$BUNDLE/model.json")"
+	if [[ -z "$version" ]]; then
+		echo "promote: the model has no registered version (trained without $ENV_NAME's tracking server): no alias moved"
+		return 0
+	fi
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+	MLFLOW_TRACKING_URI="$(tracking_uri)"
+	export MLFLOW_TRACKING_URI
+{%- else %}
+	[[ -n "${MLFLOW_TRACKING_URI:-}" ]] || die "set MLFLOW_TRACKING_URI to $ENV_NAME's tracking server (docs/ci-cd.md)"
+{%- endif %}
+	.venv/bin/python -m {{ cookiecutter.package_name }} promote --config configs/train.toml --version "$version"
+}
+{%- endif %}
+
 command="${1:-}"
 case "$command" in
 bundle) bundle ;;
 {%- if cookiecutter.serving == 'fastapi' %}
 image) image ;;
 {%- endif %}
-plan | guard | deploy | smoke)
+plan | guard | deploy | smoke | train)
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
 	"$command"
@@ -559,6 +606,13 @@ champion)
 	[[ -n "${3:-}" ]] || usage
 	champion "$3"
 	;;
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+promote)
+	ENV_NAME="${2:-}"
+	env_short "$ENV_NAME" >/dev/null
+	promote_champion
+	;;
+{%- endif %}
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 data-remote)
 	ENV_NAME="${2:-}"
