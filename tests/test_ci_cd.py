@@ -419,7 +419,7 @@ def github_delivery(root: Path, workflow: str) -> list[str]:
     """The deployment path of a GitHub workflow as [environment, ...] in `needs` order, after
     checking each deployment calls deploy.yml."""
     jobs = github_workflows(root)[workflow]["jobs"]
-    order, previous = [], next(n for n, j in jobs.items() if "uses" not in j)
+    order, previous = [], [n for n, j in jobs.items() if "uses" not in j][-1]  # the build
     while True:
         following = [n for n, j in jobs.items() if previous in [j.get("needs")]]
         if not following:
@@ -486,7 +486,8 @@ def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> No
         assert jobs["staging:smoke"]["script"] == ["bash scripts/deploy.sh smoke staging"]
         assert {"job": "staging", "artifacts": False} in jobs["staging:smoke"]["needs"]
         production = jobs["production"]
-        assert {"job": "staging:smoke", "artifacts": False} in production["needs"]
+        assert {"job": "staging:smoke", "artifacts": False} in jobs["production:plan"]["needs"]
+        assert {"job": "production:plan"} in production["needs"]
         assert production["when"] == "manual"
         assert production["allow_failure"] is False
         assert production["environment"]["name"] == "production"

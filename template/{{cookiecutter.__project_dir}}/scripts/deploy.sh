@@ -274,6 +274,7 @@ plan() {
 {%- endif %}
 	login
 	mkdir -p "$PLANS"
+	# >>> cloud: the plan, by the read-only plan identity
 {%- if cookiecutter.iac == 'terraform' %}
 	tf_init "$ENV_NAME"
 	# -lock=false: the plan identity may read the state, not take its lock.
@@ -335,6 +336,7 @@ apply() {
 	local planfile="$1"
 	[[ -f "$planfile" ]] || die "$planfile not found: run 'bash scripts/deploy.sh plan $ENV_NAME' first"
 	login
+	# >>> cloud: 1. infrastructure: exactly the reviewed plan
 {%- if cookiecutter.iac == 'terraform' %}
 	tf_init "$ENV_NAME"
 	# A saved plan applies without a prompt, and fails when the state moved since it was made.
