@@ -1027,7 +1027,8 @@ def test_plan_apply_and_guard_run_for_real(rendered, tmp_path: Path) -> None:
     fake_cloud_store(tmp_path / "bin", store)
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
            "MODEL_BUCKET": "models-bucket"}  # fmt: skip
-    env.pop("CD_OIDC_TOKEN", None)
+    for name in ("CD_OIDC_TOKEN", "GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_SOURCEVERSION"):
+        env.pop(name, None)  # the commit is this clone's HEAD, even when CI runs this test
 
     def deploy(*args: str) -> subprocess.CompletedProcess[str]:
         return run("bash", "scripts/deploy.sh", *args, cwd=work, env=env)

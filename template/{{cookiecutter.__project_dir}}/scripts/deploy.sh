@@ -54,6 +54,13 @@ version() {
 	echo "${sha:0:12}"
 }
 
+# The full commit being delivered (the CI's own variable where git may be missing).
+commit_sha() {
+	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
+	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
+	echo "$sha"
+}
+
 # staging | production -> the short name of its infrastructure files (envs/<name>.*).
 env_short() {
 	case "${1:-}" in
@@ -359,7 +366,8 @@ apply() {
 # (fetch-depth 0). ALLOW_OLDER_COMMIT=true allows a deliberate rollback.
 guard() {
 	local tmp live head
-	head="$(git rev-parse HEAD)"
+	need git
+	head="$(commit_sha)"
 	login
 	outputs_of "$ENV_NAME"
 	tmp="$(mktemp -d)"
@@ -387,7 +395,7 @@ deploy() {
 	login
 	outputs_of "$ENV_NAME"
 	# The commit delivered: `guard` compares the next delivery with it.
-	git rev-parse HEAD >"$BUNDLE/commit"
+	commit_sha >"$BUNDLE/commit"
 {%- if cookiecutter.iac == 'none' %}
 	echo "no infrastructure code (iac=none): deploying into the existing $(env_short "$ENV_NAME") resources"
 {%- endif %}
