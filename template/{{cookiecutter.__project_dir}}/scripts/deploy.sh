@@ -300,7 +300,7 @@ plan() {
 	local params
 	mapfile -t params < <(bicep_params "$short")
 	az deployment group what-if --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
-		"${params[@]}" --result-format ResourceIdOnly --only-show-errors >"$PLANS/$ENV_NAME.txt"
+		"${params[@]}" --only-show-errors >"$PLANS/$ENV_NAME.txt"
 	{
 		echo "## Infrastructure what-if for $ENV_NAME ($(version))"
 		echo
