@@ -367,9 +367,7 @@ def command_lists(node: Any, name: str = "") -> dict[str, list[str]]:
     if isinstance(node, dict):
         steps = node.get("steps")
         if isinstance(steps, list):
-            found[name] = [
-                str(s.get("run", s.get("script", ""))) for s in steps if isinstance(s, dict)
-            ]
+            found[name] = [step_command(s) for s in steps if isinstance(s, dict)]
         elif isinstance(node.get("script"), list):
             found[name] = [str(c) for c in node["script"]]
         for key, value in node.items():
@@ -381,6 +379,21 @@ def command_lists(node: Any, name: str = "") -> dict[str, list[str]]:
             found |= command_lists(value, f"{name}/{label}")
     return {job: [line.split("#")[0].strip() for c in cmds for line in c.splitlines()]
             for job, cmds in found.items()}  # fmt: skip
+
+
+def step_command(step: dict[str, Any]) -> str:
+    """A step's command: its `run` or `script`, or the deploy.sh command of a cloud.yml step."""
+    command = (step.get("parameters") or {}).get("command") if "template" in step else None
+    if command:
+        return f"bash scripts/deploy.sh {command}"
+    return str(step.get("run", step.get("script", "")))
+
+
+def deploy_function(root: Path, name: str) -> list[str]:
+    """The commands of one function of the rendered scripts/deploy.sh, one a line."""
+    script = (root / "scripts" / "deploy.sh").read_text()
+    body = script.split(f"\n{name}() {{\n", 1)[1].split("\n}\n", 1)[0]
+    return [line.strip() for line in body.splitlines()]
 
 
 def pipeline_files(root: Path, provider: str) -> list[Path]:
@@ -398,7 +411,11 @@ def test_every_pipeline_that_trains_runs_the_data_step_first(rendered, answers) 
     root = rendered("copier", answers)
     trained_in = set()
     for path in pipeline_files(root, answers["ci_provider"]):
-        for job, commands in command_lists(load(path)).items():
+        for job, listed in command_lists(load(path)).items():
+            commands = []  # `deploy.sh train ENV` runs its function's commands (Azure Pipelines)
+            for command in listed:
+                train = re.match(r"^bash scripts/deploy\.sh train \w+$", command)
+                commands += deploy_function(root, "train") if train else [command]
             training = [i for i, c in enumerate(commands) if TRAINING.match(c)]
             if not training:
                 continue
