@@ -367,9 +367,7 @@ def command_lists(node: Any, name: str = "") -> dict[str, list[str]]:
     if isinstance(node, dict):
         steps = node.get("steps")
         if isinstance(steps, list):
-            found[name] = [
-                str(s.get("run", s.get("script", ""))) for s in steps if isinstance(s, dict)
-            ]
+            found[name] = [step_command(s) for s in steps if isinstance(s, dict)]
         elif isinstance(node.get("script"), list):
             found[name] = [str(c) for c in node["script"]]
         for key, value in node.items():
@@ -381,6 +379,21 @@ def command_lists(node: Any, name: str = "") -> dict[str, list[str]]:
             found |= command_lists(value, f"{name}/{label}")
     return {job: [line.split("#")[0].strip() for c in cmds for line in c.splitlines()]
             for job, cmds in found.items()}  # fmt: skip
+
+
+def step_command(step: dict[str, Any]) -> str:
+    """A step's command: its `run` or `script`, or the deploy.sh command of a cloud.yml step."""
+    command = (step.get("parameters") or {}).get("command") if "template" in step else None
+    if command:
+        return f"bash scripts/deploy.sh {command}"
+    return str(step.get("run", step.get("script", "")))
+
+
+def deploy_function(root: Path, name: str) -> list[str]:
+    """The commands of one function of the rendered scripts/deploy.sh, one a line."""
+    script = (root / "scripts" / "deploy.sh").read_text()
+    body = script.split(f"\n{name}() {{\n", 1)[1].split("\n}\n", 1)[0]
+    return [line.strip() for line in body.splitlines()]
 
 
 def pipeline_files(root: Path, provider: str) -> list[Path]:
@@ -398,7 +411,11 @@ def test_every_pipeline_that_trains_runs_the_data_step_first(rendered, answers) 
     root = rendered("copier", answers)
     trained_in = set()
     for path in pipeline_files(root, answers["ci_provider"]):
-        for job, commands in command_lists(load(path)).items():
+        for job, listed in command_lists(load(path)).items():
+            commands = []  # `deploy.sh train ENV` runs its function's commands (Azure Pipelines)
+            for command in listed:
+                train = re.match(r"^bash scripts/deploy\.sh train \w+$", command)
+                commands += deploy_function(root, "train") if train else [command]
             training = [i for i, c in enumerate(commands) if TRAINING.match(c)]
             if not training:
                 continue
@@ -419,14 +436,15 @@ def github_delivery(root: Path, workflow: str) -> list[str]:
     """The deployment path of a GitHub workflow as [environment, ...] in `needs` order, after
     checking each deployment calls deploy.yml."""
     jobs = github_workflows(root)[workflow]["jobs"]
-    order, previous = [], next(n for n, j in jobs.items() if "uses" not in j)
+    order, previous = [], [n for n, j in jobs.items() if "uses" not in j][-1]  # the build
     while True:
         following = [n for n, j in jobs.items() if previous in [j.get("needs")]]
         if not following:
             return order
         (name,) = following
         assert jobs[name]["uses"] == "./.github/workflows/deploy.yml"
-        assert jobs[name]["permissions"] == {"contents": "read", "id-token": "write"}
+        assert jobs[name]["permissions"] == {
+            "actions": "read", "contents": "read", "id-token": "write"}  # fmt: skip
         order.append(jobs[name]["with"]["environment"])
         previous = name
 
@@ -437,13 +455,15 @@ def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> No
     provider = answers["ci_provider"]
     docs = (root / "docs" / "ci-cd.md").read_text()
     if provider == "github":
+        # tags `v*` deliver only under the release-tag gate (docs: Production gate)
         assert triggers(github_workflows(root)["cd.yml"]) == {
-            "push": {"branches": ["main"]}, "workflow_dispatch": None}  # fmt: skip
+            "push": {"branches": ["main"], "tags": ["v*"]}, "workflow_dispatch": None}  # fmt: skip
         assert github_delivery(root, "cd.yml") == ["staging", "production"]
         deploy = github_workflows(root)["deploy.yml"]["jobs"]["deploy"]
         assert deploy["environment"] == "${{ inputs.environment }}"  # protection rules apply
         runs = [s.get("run", "") for s in deploy["steps"]]
         deploy_at = runs.index('bash scripts/deploy.sh deploy "$DEPLOY_ENVIRONMENT"')
+        assert runs[deploy_at - 1].startswith('bash scripts/deploy.sh apply "$DEPLOY_ENVIRONMENT"')
         assert runs[deploy_at + 1] == 'bash scripts/deploy.sh smoke "$DEPLOY_ENVIRONMENT"'
         assert "Required reviewers" in docs
     elif provider == "azure-devops":
@@ -451,14 +471,22 @@ def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> No
         assert [s.get("stage") or s.get("template") for s in cd["stages"]] == [
             "Build", "templates/deploy-stages.yml"]  # fmt: skip
         stages = load(root / ".azure-pipelines" / "templates" / "deploy-stages.yml")["stages"]
-        assert [s["stage"] for s in stages] == ["Staging", "Production"]
-        assert stages[1]["dependsOn"] == "Staging"
-        for stage, env in zip(stages, ("staging", "production"), strict=True):
+        assert [s["stage"] for s in stages] == [
+            "StagingPlan", "Staging", "ProductionPlan", "Production"]  # fmt: skip
+        assert [s["dependsOn"] for s in stages[1:]] == ["StagingPlan", "Staging", "ProductionPlan"]
+        planfile = "tfplan" if a(answers, "iac") == "terraform" else "txt"
+        for stage, env in zip(stages[1::2], ("staging", "production"), strict=True):
             (job,) = stage["jobs"]
             assert job["environment"] == env  # the environment's Approvals check gates it
             steps = job["strategy"]["runOnce"]["deploy"]["steps"]
-            commands = [s["parameters"]["command"] for s in steps if "template" in s]
-            assert commands == [f"deploy {env}", f"smoke {env}"]
+            commands = [
+                s["parameters"]["command"] for s in steps if s.get("template") == "cloud.yml"
+            ]
+            guard = [f"guard {env}"] if env == "production" else []
+            promote = [f"promote {env}"] if env == "production" and a(
+                answers, "experiment_tracking") == "mlflow" else []  # fmt: skip
+            assert commands == [*guard, f"apply {env} dist/plan/{env}.{planfile}",
+                                f"deploy {env}", f"smoke {env}", *promote]  # fmt: skip
         assert "**Approvals** check" in docs
     else:
         deliver = load(root / ".gitlab-ci.yml")["deliver"]
@@ -467,15 +495,24 @@ def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> No
         ]
         jobs = load(root / ".gitlab" / "ci" / "deliver.yml")
         assert jobs["stages"] == ["staging", "production"]
-        assert jobs["staging"]["script"] == ["bash scripts/deploy.sh deploy staging"]
+        planfile = "tfplan" if a(answers, "iac") == "terraform" else "txt"
+        assert jobs["staging"]["script"] == [
+            f"bash scripts/deploy.sh apply staging dist/plan/staging.{planfile}",
+            "bash scripts/deploy.sh deploy staging",
+        ]
         assert jobs["staging:smoke"]["script"] == ["bash scripts/deploy.sh smoke staging"]
         assert {"job": "staging", "artifacts": False} in jobs["staging:smoke"]["needs"]
         production = jobs["production"]
-        assert {"job": "staging:smoke", "artifacts": False} in production["needs"]
+        assert {"job": "staging:smoke", "artifacts": False} in jobs["production:plan"]["needs"]
+        assert {"job": "production:plan"} in production["needs"]
         assert production["when"] == "manual"
         assert production["allow_failure"] is False
         assert production["environment"]["name"] == "production"
-        assert production["script"] == ["bash scripts/deploy.sh deploy production"]
+        assert production["script"] == [
+            "bash scripts/deploy.sh guard production",
+            f"bash scripts/deploy.sh apply production dist/plan/production.{planfile}",
+            "bash scripts/deploy.sh deploy production",
+        ]
         assert jobs["production:smoke"]["script"] == ["bash scripts/deploy.sh smoke production"]
         assert "Protected environments" in docs
 
@@ -486,17 +523,21 @@ def test_deploy_steps_call_the_iac_tool_in_the_marked_place(rendered, answers) -
     script = (root / "scripts" / "deploy.sh").read_text()
     assert script.count("# >>> cloud") >= 4
     iac = a(answers, "iac")
+    assert "-auto-approve" not in script  # only a reviewed plan file is applied
     if iac == "terraform":
         assert (
-            '"${TF[@]}" apply -input=false -auto-approve -var-file="envs/${short}.tfvars"' in script
+            '"${TF[@]}" plan -input=false -lock=false -var-file="envs/${short}.tfvars"'
+            ' -out="$PWD/$PLANS/$ENV_NAME.tfplan"' in script
         )
+        assert '"${TF[@]}" apply -input=false "$(realpath "$planfile")"' in script
         assert "TF=(terraform -chdir=infra/terraform)" in script
         for env in ("staging", "prod"):
             assert (root / "infra" / "terraform" / "envs" / f"{env}.tfvars").is_file()
             assert (root / "infra" / "terraform" / "envs" / f"{env}.backend.hcl").is_file()
     elif iac == "bicep":
         assert "az deployment group create" in script
-        assert '(--parameters "infra/bicep/envs/${short}.bicepparam")' in script
+        assert "az deployment group what-if" in script
+        assert 'echo "infra/bicep/envs/$1.bicepparam"' in script  # the same for both
         assert (root / "infra" / "bicep" / "main.bicep").is_file()
         for env in ("staging", "prod"):
             assert (root / "infra" / "bicep" / "envs" / f"{env}.bicepparam").is_file()
@@ -521,16 +562,23 @@ def test_cloud_login_uses_oidc_and_no_stored_secret(rendered, answers) -> None:
         assert "secrets." not in text, path
     provider, cloud = answers["ci_provider"], a(answers, "cloud")
     if provider == "github":
+        # Only jobs bound to an environment of an identity (deployer, plan, trainer), or
+        # calls of deploy.yml, may request OIDC tokens.
+        identities = {"${{ inputs.environment }}", "${{ inputs.environment }}-plan",
+                      "production-plan", "production-training"}  # fmt: skip
         for name, workflow in github_workflows(root).items():
             for job_name, job in workflow["jobs"].items():
                 if job.get("permissions", {}).get("id-token") == "write":
                     assert (
-                        name == "deploy.yml" or job["uses"] == "./.github/workflows/deploy.yml"
-                    ), f"{name}:{job_name} may request OIDC tokens but does not deploy"
-        deploy = (root / ".github" / "workflows" / "deploy.yml").read_text()
+                        job.get("environment") in identities
+                        or job.get("uses") == "./.github/workflows/deploy.yml"
+                    ), f"{name}:{job_name} requests OIDC tokens outside an identity's environment"
+        action = (root / ".github" / "actions" / "cloud-login" / "action.yml").read_text()
         login = {"azure": "azure/login@", "aws": "aws-actions/configure-aws-credentials@",
                  "gcp": "google-github-actions/auth@"}[cloud]  # fmt: skip
-        assert login in deploy
+        assert login in action
+        deploy = (root / ".github" / "workflows" / "deploy.yml").read_text()
+        assert deploy.count("uses: ./.github/actions/cloud-login") == 2  # plan, deploy
         assert "${{ vars." in deploy
     elif provider == "azure-devops":
         cloud_step = load(root / ".azure-pipelines" / "templates" / "cloud.yml")["steps"][0]
@@ -573,22 +621,24 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         assert "*) exit" in compare
         # The champion: production's model, or the registry's alias when CI names a server.
         assert 'champion="--champion models/champion/model.joblib"' in compare
-        assert any("name=production-model" in t for t in text)
+        assert (
+            "production-model" not in (root / ".github" / "workflows" / "retrain.yml").read_text()
+        )
         tracking = a(answers, "experiment_tracking") == "mlflow"
         assert ('[ -z "${MLFLOW_TRACKING_URI:-}" ] || champion=""' in compare) == tracking
-        if tracking:
-            assert retrain["env"] == {"MLFLOW_TRACKING_URI": "${{ vars.MLFLOW_TRACKING_URI }}"}
         assert workflow["jobs"]["staging"]["if"] == "needs.retrain.outputs.promote == 'true'"
         assert github_delivery(root, "retrain.yml") == ["staging", "production"]
     elif provider == "azure-devops":
         pipeline = load(root / ".azure-pipelines" / "retrain.yml")
         assert pipeline["schedules"][0]["cron"] == "17 4 * * 1"
         assert pipeline["trigger"] == "none"
-        steps = pipeline["stages"][0]["jobs"][0]["steps"]
+        champion_job, retrain_job = pipeline["stages"][0]["jobs"]
+        steps = retrain_job["steps"]
         compare = flat(next(s for s in steps if s.get("name") == "compare")["script"])
         assert f"{promote} --config configs/train.toml --dry-run $champion" in compare
         assert "--baseline" not in compare
-        champion = [s for s in steps if "champion production" in str(s.get("parameters"))]
+        champion = [s for s in champion_job["steps"]
+                    if "champion production" in str(s.get("parameters"))]  # fmt: skip
         assert len(champion) == 1
         deliver = pipeline["stages"][1]
         assert deliver["template"] == "templates/deploy-stages.yml"
@@ -744,6 +794,298 @@ def test_only_the_chosen_provider_has_ci_files(rendered, answers) -> None:
     assert (root / "CHANGELOG.md").is_file()
 
 
+# --------------------------------------------------------------------------- delivery gates
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_production_is_planned_before_the_approval_and_applies_that_plan(rendered, answers) -> None:
+    """The plan is made by the read-only identity, published, kept, and applied as is."""
+    root = rendered("copier", answers)
+    provider, slug = answers["ci_provider"], project_slug(root)
+    planfile = "tfplan" if a(answers, "iac") == "terraform" else "txt"
+    if provider == "github":
+        jobs = github_workflows(root)["deploy.yml"]["jobs"]
+        plan, deploy = jobs["plan"], jobs["deploy"]
+        assert plan["environment"] == "${{ inputs.environment }}-plan"
+        assert "actions" not in plan["permissions"]
+        runs = [s.get("run", "") for s in plan["steps"]]
+        assert 'bash scripts/deploy.sh plan "$DEPLOY_ENVIRONMENT"' in runs
+        assert 'cat "dist/plan/${DEPLOY_ENVIRONMENT}.md" >>"$GITHUB_STEP_SUMMARY"' in runs
+        kept = next(s for s in plan["steps"] if "upload-artifact" in s.get("uses", ""))
+        assert kept["with"]["name"] == "plan-${{ inputs.environment }}"
+        assert deploy["needs"] == "plan"
+        assert deploy["if"] == "needs.plan.outputs.configured == 'true'"
+        fetched = [s["with"]["name"] for s in deploy["steps"] if "download" in s.get("uses", "")]
+        assert fetched == ["delivery", "plan-${{ inputs.environment }}"]
+        runs = [s.get("run", "") for s in deploy["steps"]]
+        apply = 'bash scripts/deploy.sh apply "$DEPLOY_ENVIRONMENT" '
+        apply += f'"dist/plan/${{DEPLOY_ENVIRONMENT}}.{planfile}"'
+        assert runs.index(apply) < runs.index('bash scripts/deploy.sh deploy "$DEPLOY_ENVIRONMENT"')
+    elif provider == "azure-devops":
+        stages = load(root / ".azure-pipelines" / "templates" / "deploy-stages.yml")["stages"]
+        plan = next(s for s in stages if s["stage"] == "ProductionPlan")
+        (job,) = plan["jobs"]
+        assert "deployment" not in job  # no environment check: it runs before the approval
+        cloud = next(s for s in job["steps"] if s.get("template") == "cloud.yml")
+        assert cloud["parameters"]["serviceConnection"] == f"{slug}-production-plan"
+        assert cloud["parameters"]["command"] == "plan production"
+        scripts = [s.get("script", "") for s in job["steps"]]
+        assert any(
+            "##vso[task.uploadsummary]" in t and "dist/plan/production.md" in t for t in scripts
+        )
+        assert {"publish": "dist/plan", "artifact": "plan-production"}.items() <= next(
+            s for s in job["steps"] if "publish" in s).items()  # fmt: skip
+        production = next(s for s in stages if s["stage"] == "Production")
+        assert production["dependsOn"] == "ProductionPlan"
+        steps = production["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"]
+        artifacts = [s["inputs"]["artifactName"] for s in steps if "inputs" in s]
+        assert artifacts == ["delivery", "plan-production"]
+        connections = {s["parameters"]["serviceConnection"] for s in steps if "parameters" in s}
+        assert connections == {f"{slug}-production"}
+    else:
+        jobs = load(root / ".gitlab" / "ci" / "deliver.yml")
+        plan = jobs["production:plan"]
+        assert plan["environment"] == {"name": "production-plan", "action": "prepare"}
+        assert plan["script"][0] == "bash scripts/deploy.sh plan production"
+        assert plan["artifacts"]["paths"] == ["dist/plan/"]
+        assert plan["artifacts"]["expose_as"] == "production plan"
+        assert {"job": "production:plan"} in jobs["production"]["needs"]
+        assert jobs["production"]["variables"]["GIT_DEPTH"] == 0  # the guard's history
+    script = (root / "scripts" / "deploy.sh").read_text()
+    assert "-auto-approve" not in script
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_production_is_gated_and_never_held_by_a_pending_approval(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    workflows = github_workflows(root)
+    for name in ("cd.yml", "retrain.yml"):
+        assert "concurrency" not in workflows[name], f"{name}: a workflow-level queue"
+    deploy = workflows["deploy.yml"]["jobs"]["deploy"]
+    assert deploy["concurrency"] == {
+        "group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}  # fmt: skip
+    assert deploy["permissions"]["actions"] == "read"  # the environments API
+    preflight = deploy["steps"][0]
+    assert preflight["if"] == "inputs.environment == 'production'"
+    assert 'gh api "repos/${GITHUB_REPOSITORY}/environments/production"' in preflight["run"]
+    assert "required_reviewers" in preflight["run"]
+    assert "branch_policy" in preflight["run"]  # the release-tag gate
+    checkout = deploy["steps"][1]
+    assert checkout["with"]["fetch-depth"] == 0
+    runs = [s.get("run", "") for s in deploy["steps"]]
+    guard = runs.index('bash scripts/deploy.sh guard "$DEPLOY_ENVIRONMENT"')
+    assert guard < next(i for i, r in enumerate(runs) if "deploy.sh apply" in r)
+    cd = workflows["cd.yml"]["jobs"]
+    assert cd["production"]["if"] == (
+        "vars.PRODUCTION_GATE != 'release-tag' || github.ref_type == 'tag'")  # fmt: skip
+    assert workflows["retrain.yml"]["jobs"]["production"]["if"] == (
+        "vars.PRODUCTION_GATE != 'release-tag'")  # fmt: skip
+    docs = (root / "docs" / "ci-cd.md").read_text()
+    for fact in ("only with GitHub Enterprise", "PRODUCTION_GATE=release-tag", "tag ruleset",
+                 "`actions: read`", "Deployment branches and tags"):  # fmt: skip
+        assert fact in docs, fact
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_unconfigured_environments_are_skipped_with_a_notice(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    identity = {"azure": "AZURE_CLIENT_ID", "aws": "AWS_ROLE_ARN",
+                "gcp": "GCP_SERVICE_ACCOUNT"}[a(answers, "cloud")]  # fmt: skip
+    workflows = github_workflows(root)
+    checks = {
+        ("deploy.yml", "plan"): "configured",
+        ("cd.yml", "build"): "trainer",
+        ("retrain.yml", "champion"): "configured",
+        ("retrain.yml", "retrain"): "trainer",
+    }
+    for (name, job_name), step_id in checks.items():
+        steps = workflows[name]["jobs"][job_name]["steps"]
+        check = next(s for s in steps if s.get("id") == step_id)
+        assert check["env"] == {"IDENTITY": f"${{{{ vars.{identity} }}}}"}
+        assert "::notice::" in check["run"]
+        assert "exit 1" not in check["run"]
+        for step in steps:  # nothing that needs the cloud runs without the identity
+            if "cloud-login" in step.get("uses", "") or "deploy.sh" in step.get("run", ""):
+                if "bundle" in step.get("run", "") or "image" in step.get("run", ""):
+                    continue
+                assert f"steps.{step_id}.outputs." in step.get("if", ""), (name, step)
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_training_and_the_champion_use_their_own_identities(rendered, answers) -> None:
+    """Trainer: production-training; champion read: production-plan; the deploying identity
+    of production only in the approved deployment, which alone moves the champion alias."""
+    root = rendered("copier", answers)
+    provider, slug = answers["ci_provider"], project_slug(root)
+    mlflow = a(answers, "experiment_tracking") == "mlflow"
+    remote = a(answers, "data_versioning") == "dvc" and a(answers, "iac") != "none"
+    tracking_cmd = mlflow and a(answers, "iac") != "none" and a(answers, "cloud") != "gcp"
+    if provider == "github":
+        workflows = github_workflows(root)
+        for name, job_name in (("cd.yml", "build"), ("retrain.yml", "retrain")):
+            job = workflows[name]["jobs"][job_name]
+            assert job["environment"] == "production-training"
+            runs = [s.get("run", "") for s in job["steps"]]
+            data = runs.index("make data")
+            remote_at = [i for i, r in enumerate(runs) if "deploy.sh data-remote production" in r]
+            assert bool(remote_at) == remote
+            assert all(i < data for i in remote_at)
+            uri = [i for i, r in enumerate(runs) if "MLFLOW_TRACKING_URI=" in r]
+            assert bool(uri) == mlflow
+            assert all(i < data for i in uri)
+            assert any("deploy.sh tracking-uri production" in r for r in runs) == tracking_cmd
+        champion = workflows["retrain.yml"]["jobs"]["champion"]
+        assert champion["environment"] == "production-plan"
+        assert champion["permissions"] == {"contents": "read", "id-token": "write"}
+        assert any(s.get("run", "").startswith("bash scripts/deploy.sh champion production")
+                   for s in champion["steps"])  # fmt: skip
+        assert "actions" not in workflows["retrain.yml"]["jobs"]["retrain"]["permissions"]
+        deploy = workflows["deploy.yml"]["jobs"]["deploy"]["steps"]
+        promote = [s for s in deploy if "deploy.sh promote" in s.get("run", "")]
+        assert len(promote) == int(mlflow)
+        if mlflow:
+            assert promote[0]["if"] == "inputs.environment == 'production'"
+    elif provider == "azure-devops":
+        retrain = load(root / ".azure-pipelines" / "retrain.yml")
+        text = (root / ".azure-pipelines" / "retrain.yml").read_text()
+        assert f"{slug}-production\n" not in text  # the deploying connection
+        champion_job, retrain_job = retrain["stages"][0]["jobs"]
+        assert (
+            champion_job["steps"][1]["parameters"]["serviceConnection"] == f"{slug}-production-plan"
+        )
+        train = next(s for s in retrain_job["steps"] if s.get("template") == "templates/cloud.yml")
+        assert train["parameters"] == {
+            "serviceConnection": f"{slug}-production-training",
+            "displayName": train["parameters"]["displayName"],
+            "command": "train production",
+        }
+        build = load(root / ".azure-pipelines" / "cd.yml")["stages"][0]["jobs"][0]
+        commands = [s["parameters"]["command"] for s in build["steps"] if "parameters" in s]
+        assert commands == ["train production"]
+    else:
+        pipeline = load(root / ".gitlab-ci.yml")
+        assert pipeline["retrain:champion"]["environment"]["name"] == "production-plan"
+    script = (root / "scripts" / "deploy.sh").read_text()
+    assert ("\npromote)\n" in script) == mlflow
+    assert "promote --config configs/train.toml --version" in script if mlflow else True
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_tools_the_pipelines_install_are_pinned(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    provider = answers["ci_provider"]
+    exact = re.compile(r"^\d+\.\d+\.\d+")
+    if provider == "github":
+        github = root / ".github"
+        actions = sorted(p.parent.name for p in (github / "actions").glob("*/action.yml"))
+        (updates,) = [u for u in load(github / "dependabot.yml")["updates"]
+                      if u["package-ecosystem"] == "github-actions"]  # fmt: skip
+        assert updates["directories"] == ["/", *(f"/.github/actions/{n}" for n in sorted(
+            actions, key=["setup-python", "cloud-login"].index))]  # fmt: skip
+        setup = load(github / "actions" / "setup-python" / "action.yml")["runs"]["steps"]
+        if a(answers, "package_manager") == "uv":
+            uv = next(s for s in setup if "setup-uv" in s["uses"])
+            assert exact.match(uv["with"]["version"])
+    elif provider == "azure-devops":
+        text = (root / ".azure-pipelines" / "templates" / "setup-python.yml").read_text()
+        if a(answers, "package_manager") == "uv":
+            assert re.search(r'"uv==\d+\.\d+\.\d+"', text)
+        assert "uv>=" not in text
+    else:
+        text = (root / ".gitlab-ci.yml").read_text()
+        if a(answers, "package_manager") == "uv":
+            assert re.search(r'"uv==\d+\.\d+\.\d+"', text)
+        image = re.compile(r"\b(?:image|services):[ \t]*\[?([\w./:$-]+)")
+        images = image.findall(text) + image.findall(
+            (root / ".gitlab" / "ci" / "keep.yml").read_text()
+        )
+        dockerfile = (root / ".gitlab" / "deployer.Dockerfile").read_text()
+        images += re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+        assert len(images) >= 6
+        for name in images:
+            if name.startswith(("python:", "$")):  # the matrix's Python; the deployer built here
+                continue
+            assert exact.match(name.rsplit(":", 1)[1]), name
+
+
+def project_slug(root: Path) -> str:
+    """The rendered project's slug (the service connections and variable groups use it)."""
+    return yaml.safe_load((root / ".copier-answers.yml").read_text())["project_slug"]
+
+
+def fake_cloud_store(bin_dir: Path, store: Path) -> None:
+    """An `aws` on PATH whose S3 is a local folder: the guard's git logic runs for real
+    against a model store that holds what a deployment wrote."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "aws"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        "set -eu\n"
+        f'root="{store}"\n'
+        '[ "$1" = s3 ] || exit 2\n'
+        'path() { echo "$root/${1#s3://}"; }\n'
+        'case "$2" in\n'
+        '  ls) [ -e "$(path "$3")" ] ;;\n'
+        '  cp) shift 2; [ "$1" = --only-show-errors ] && shift; cp "$(path "$1")" "$2" ;;\n'
+        "  *) exit 2 ;;\n"
+        "esac\n"
+    )
+    script.chmod(0o755)
+
+
+def test_plan_apply_and_guard_run_for_real(rendered, tmp_path: Path) -> None:
+    """deploy.sh's plan/apply and guard, run with real git: a plan file is required before
+    apply, and a commit that does not contain the live one is refused."""
+    answers = {"ci_provider": "github", "cloud": "aws", "iac": "none", "serving": "none",
+               "experiment_tracking": "none", "data_versioning": "none"}  # fmt: skip
+    work = tmp_path / "project"
+    shutil.copytree(rendered("copier", answers), work)
+    store = tmp_path / "s3"
+    fake_cloud_store(tmp_path / "bin", store)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+           "MODEL_BUCKET": "models-bucket"}  # fmt: skip
+    for name in ("CD_OIDC_TOKEN", "GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_SOURCEVERSION"):
+        env.pop(name, None)  # the commit is this clone's HEAD, even when CI runs this test
+
+    def deploy(*args: str) -> subprocess.CompletedProcess[str]:
+        return run("bash", "scripts/deploy.sh", *args, cwd=work, env=env)
+
+    git("init", "-q", "-b", "main", cwd=work)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "first", cwd=work)
+    first = git("rev-parse", "HEAD", cwd=work).strip()
+
+    no_plan = deploy("apply", "production", "dist/plan/production.txt")
+    assert no_plan.returncode == 1
+    assert "dist/plan/production.txt not found: run 'bash scripts/deploy.sh plan production'" in (
+        no_plan.stderr)  # fmt: skip
+    assert deploy("apply", "production").returncode == 1  # PLANFILE is required
+    planned = deploy("plan", "production")
+    assert planned.returncode == 0, planned.stderr
+    summary = (work / "dist" / "plan" / "production.md").read_text()
+    assert summary.startswith(f"## production ({first[:12]})")
+    applied = deploy("apply", "production", "dist/plan/production.txt")
+    assert applied.returncode == 0, applied.stderr
+
+    # Nothing deployed yet: the guard lets the first delivery through.
+    assert deploy("guard", "production").returncode == 0
+    live = store / "models-bucket" / "models" / "current"
+    live.mkdir(parents=True)
+    (live / "commit").write_text(first + "\n")
+    git("commit", "-q", "--allow-empty", "-m", "second", cwd=work)
+    assert deploy("guard", "production").returncode == 0  # newer: contains the live commit
+    second = git("rev-parse", "HEAD", cwd=work).strip()
+    (live / "commit").write_text(second + "\n")
+    git("checkout", "-q", first, cwd=work)  # a late-approved run of the older commit
+    refused = deploy("guard", "production")
+    assert refused.returncode == 1
+    assert f"refusing to deploy {first[:12]} to production: it does not contain {second[:12]}" in (
+        refused.stderr)  # fmt: skip
+    assert len(refused.stderr.strip().splitlines()) == 1
+    env["ALLOW_OLDER_COMMIT"] = "true"
+    assert deploy("guard", "production").returncode == 0  # a deliberate rollback
+
+
 # --------------------------------------------------------------------------- the script runs
 
 
@@ -782,7 +1124,9 @@ def test_ci_and_cd_build_commands_run_green_locally(template_repo, tmp_path: Pat
     git("commit", "-q", "-m", "generated", cwd=project)
     workflows = github_workflows(project)
     commands = [s["run"] for s in workflows["ci.yml"]["jobs"]["ci"]["steps"] if "run" in s]
-    commands += [s["run"] for s in workflows["cd.yml"]["jobs"]["build"]["steps"] if "run" in s]
+    # The build's steps that run without cloud credentials (the trainer's are skipped here).
+    build = workflows["cd.yml"]["jobs"]["build"]["steps"]
+    commands += [s["run"] for s in build if "run" in s and "if" not in s and "id" not in s]
     assert commands == [
         "make data",
         "make ci",

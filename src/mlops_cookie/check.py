@@ -865,6 +865,9 @@ def detect_issue_templates(repo: Repo) -> list[str]:
 # --------------------------------------------------------------------------- level 3
 PROD = re.compile(r"\bprod(uction)?\b", re.I)
 STAGING = re.compile(r"\b(stag(e|ing)|pre-?prod|uat|qa)\b", re.I)
+# `production-plan`, `production-training`: environments of read-only and training identities
+# (generated pipelines), not deployment targets.
+IDENTITY_ENV = re.compile(r"-(plan|training)$", re.I)
 
 
 def _env_name(value: Any) -> str:
@@ -895,7 +898,7 @@ def detect_cd(repo: Repo) -> list[str]:
             )
             if name and "${{" not in name:
                 envs[job_id] = name
-        prod = {j: e for j, e in envs.items() if PROD.search(e)}
+        prod = {j: e for j, e in envs.items() if PROD.search(e) and not IDENTITY_ENV.search(e)}
         if prod:
             job, env = next(iter(prod.items()))
             staged = [e for e in envs.values() if STAGING.search(e)]

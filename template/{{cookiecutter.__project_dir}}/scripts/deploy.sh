@@ -6,7 +6,15 @@
 {%- if cookiecutter.serving == 'fastapi' %}
 #   bash scripts/deploy.sh image               # the serving image, built once, into dist/image.tar
 {%- endif %}
-#   bash scripts/deploy.sh deploy staging      # infrastructure, model{% if cookiecutter.serving == 'fastapi' %}, serving image{% endif %}
+#   bash scripts/deploy.sh plan staging        # what the infrastructure change would do, into dist/plan/
+#   bash scripts/deploy.sh apply staging dist/plan/staging.tfplan
+#                                              # exactly that plan, after the approval
+#   bash scripts/deploy.sh guard production    # refuse a commit older than the one live there
+#   bash scripts/deploy.sh deploy staging      # model{% if cookiecutter.serving == 'fastapi' %}, serving image{% endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+#   bash scripts/deploy.sh promote production  # after the approval: champion alias -> the bundle's version
+{%- endif %}
+#   bash scripts/deploy.sh train production    # trainer's steps: {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}data remote, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}tracking URI, {% endif %}make data, make ci
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
 #   bash scripts/deploy.sh champion production models/champion
 #                                              # the model in production, for `promote` (none: empty)
@@ -36,7 +44,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
@@ -44,6 +52,13 @@ version() {
 	local sha="${MODEL_VERSION:-${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}}"
 	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
 	echo "${sha:0:12}"
+}
+
+# The full commit being delivered (the CI's own variable where git may be missing).
+commit_sha() {
+	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
+	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
+	echo "$sha"
 }
 
 # staging | production -> the short name of its infrastructure files (envs/<name>.*).
@@ -63,24 +78,46 @@ need() {
 }
 
 # ---------------------------------------------------------------------------------- login
+{%- if cookiecutter.cloud == 'azure' %}
+# The OIDC token to log in with: the pipeline's (CD_OIDC_TOKEN: GitLab id_tokens, Azure
+# Pipelines' service connection), or on GitHub Actions a token requested right now. The az CLI
+# cannot renew a federated login by itself once the token it got expired (minutes), so every
+# command of this script logs in afresh instead of relying on an earlier step's login.
+oidc_token() {
+	if [[ -n "${CD_OIDC_TOKEN:-}" ]]; then
+		echo "$CD_OIDC_TOKEN"
+	elif [[ -n "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" && -n "${AZURE_CLIENT_ID:-}" ]]; then
+		need curl jq
+		curl --fail --silent --show-error --header "Authorization: bearer ${ACTIONS_ID_TOKEN_REQUEST_TOKEN:-}" \
+			"${ACTIONS_ID_TOKEN_REQUEST_URL}&audience=api://AzureADTokenExchange" | jq --raw-output .value
+	fi
+}
+{%- endif %}
+
 # >>> cloud: log in with the pipeline's OIDC token (GitLab id_tokens, Azure Pipelines'
-# workload identity federation). GitHub Actions logs in with its own actions instead.
+# workload identity federation{% if cookiecutter.cloud == 'azure' %}, GitHub's token service{% endif %}). {% if cookiecutter.cloud == 'azure' %}Without one (a local run), the
+# current az login is used{% else %}GitHub Actions logs in with its own actions instead{% endif %}.
 login() {
+{%- if cookiecutter.cloud == 'azure' %}
+	local token
+	token="$(oidc_token)"
+{%- else %}
 	local token="${CD_OIDC_TOKEN:-}"
+{%- endif %}
 	[[ -n "$token" ]] || return 0
 {%- if cookiecutter.cloud == 'azure' %}
 	: "${AZURE_CLIENT_ID:?set AZURE_CLIENT_ID for this environment}"
 	: "${AZURE_TENANT_ID:?set AZURE_TENANT_ID for this environment}"
 	: "${AZURE_SUBSCRIPTION_ID:?set AZURE_SUBSCRIPTION_ID for this environment}"
-	if [[ "$(az account show --query user.name -o tsv 2>/dev/null || true)" != "$AZURE_CLIENT_ID" ]]; then
-		az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" \
-			--federated-token "$token" --allow-no-subscriptions --output none
-	fi
+	az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" \
+		--federated-token "$token" --allow-no-subscriptions --output none
 	az account set --subscription "$AZURE_SUBSCRIPTION_ID"
 {%- if cookiecutter.iac == 'terraform' %}
-	# Terraform's azurerm provider and backend use the same token.
-	export ARM_USE_OIDC=true ARM_OIDC_TOKEN="$token" ARM_CLIENT_ID="$AZURE_CLIENT_ID" \
-		ARM_TENANT_ID="$AZURE_TENANT_ID" ARM_SUBSCRIPTION_ID="$AZURE_SUBSCRIPTION_ID"
+	# Terraform's azurerm provider and backend log in with OIDC too: with the pipeline's token,
+	# or on GitHub Actions with tokens they request themselves (renewed during a long apply).
+	export ARM_USE_OIDC=true ARM_CLIENT_ID="$AZURE_CLIENT_ID" ARM_TENANT_ID="$AZURE_TENANT_ID" \
+		ARM_SUBSCRIPTION_ID="$AZURE_SUBSCRIPTION_ID"
+	[[ -z "${CD_OIDC_TOKEN:-}" ]] || export ARM_OIDC_TOKEN="$CD_OIDC_TOKEN"
 {%- endif %}
 {%- elif cookiecutter.cloud == 'aws' %}
 	: "${AWS_ROLE_ARN:?set AWS_ROLE_ARN for this environment}"
@@ -230,31 +267,137 @@ image() {
 }
 {%- endif %}
 
-# ---------------------------------------------------------------------------------- deploy
-deploy() {
-	local short tag
-	short="$(env_short "$ENV_NAME")"
-	tag="$(version)"
-	[[ -f "$BUNDLE/model.joblib" ]] || die "$BUNDLE/ is empty: run 'bash scripts/deploy.sh bundle'"
-	login
+# ---------------------------------------------------------------------------------- plan, apply
+# The infrastructure change is planned BEFORE the approval, by the read-only plan identity, and
+# shown to the reviewer (dist/plan/ENV.md, published to the run's summary); after the approval
+# the deploying identity applies exactly that plan.
+PLANS=dist/plan
 
-	# >>> cloud: 1. infrastructure
+plan() {
+	local summary="$PLANS/$ENV_NAME.md"
+{%- if cookiecutter.iac != 'none' %}
+	local short
+	short="$(env_short "$ENV_NAME")"
+{%- endif %}
+	login
+	mkdir -p "$PLANS"
+	# >>> cloud: the plan, by the read-only plan identity
 {%- if cookiecutter.iac == 'terraform' %}
 	tf_init "$ENV_NAME"
-	"${TF[@]}" apply -input=false -auto-approve -var-file="envs/${short}.tfvars"
+	# -lock=false: the plan identity may read the state, not take its lock.
+	"${TF[@]}" plan -input=false -lock=false -var-file="envs/${short}.tfvars" -out="$PWD/$PLANS/$ENV_NAME.tfplan"
+	"${TF[@]}" show -no-color "$PWD/$PLANS/$ENV_NAME.tfplan" >"$PLANS/$ENV_NAME.txt"
+	{
+		echo "## Infrastructure plan for $ENV_NAME ($(version))"
+		echo
+		echo "Applied unchanged after the approval (terraform apply of this plan file)."
+		echo
+		echo '```text'
+		cat "$PLANS/$ENV_NAME.txt"
+		echo '```'
+	} >"$summary"
 {%- elif cookiecutter.iac == 'bicep' %}
-	local params=(--parameters "infra/bicep/envs/${short}.bicepparam")
+	local params
+	mapfile -t params < <(bicep_params "$short")
+	az deployment group what-if --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
+		"${params[@]}" --only-show-errors >"$PLANS/$ENV_NAME.txt"
+	{
+		echo "## Infrastructure what-if for $ENV_NAME ($(version))"
+		echo
+		echo "After the approval, the same template and parameters of this commit are deployed."
+		echo
+		echo '```text'
+		cat "$PLANS/$ENV_NAME.txt"
+		echo '```'
+	} >"$summary"
+{%- else %}
+	{
+		echo "## $ENV_NAME ($(version))"
+		echo
+		echo "No infrastructure code (iac: none): only the model{% if cookiecutter.serving == 'fastapi' %} and the serving image{% endif %} change."
+	} >"$summary"
+	echo "no infrastructure code" >"$PLANS/$ENV_NAME.txt"
+{%- endif %}
+	echo "plan for $ENV_NAME: $summary"
+}
+{%- if cookiecutter.iac == 'bicep' %}
+
+# The parameters of ENV's deployment, one argument a line (what-if and create use the same).
+bicep_params() {
+	echo --parameters
+	echo "infra/bicep/envs/$1.bicepparam"
 {%- if cookiecutter.serving == 'fastapi' %}
-	# Keep the image the API runs now: the new one is pushed and switched to in step 3.
+	# Keep the image the API runs now: `deploy` pushes the new one and switches to it.
 	local running
 	running="$(az containerapp show --name "$(out container_app_name 2>/dev/null)" --resource-group "$(resource_group)" \
 		--query 'properties.template.containers[0].image' --output tsv 2>/dev/null || true)"
-	[[ -z "$running" ]] || params+=(--parameters "containerImage=$running")
+	if [[ -n "$running" ]]; then
+		echo --parameters
+		echo "containerImage=$running"
+	fi
 {%- endif %}
+}
+{%- endif %}
+
+apply() {
+	local planfile="$1"
+	[[ -f "$planfile" ]] || die "$planfile not found: run 'bash scripts/deploy.sh plan $ENV_NAME' first"
+	login
+	# >>> cloud: 1. infrastructure: exactly the reviewed plan
+{%- if cookiecutter.iac == 'terraform' %}
+	tf_init "$ENV_NAME"
+	# A saved plan applies without a prompt, and fails when the state moved since it was made.
+	"${TF[@]}" apply -input=false "$(realpath "$planfile")"
+{%- elif cookiecutter.iac == 'bicep' %}
+	# Bicep has no plan file: the reviewed what-if was made from this commit's template and
+	# parameters, which are deployed now.
+	local params
+	mapfile -t params < <(bicep_params "$(env_short "$ENV_NAME")")
 	az deployment group create --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
 		"${params[@]}" --only-show-errors --output none
 {%- else %}
-	echo "no infrastructure code (iac=none): deploying into the existing $short resources"
+	echo "no infrastructure code (iac=none): nothing to apply in $ENV_NAME"
+{%- endif %}
+}
+
+# ---------------------------------------------------------------------------------- guard
+# A late-approved run must not put an older commit over a newer one: the commit live in ENV
+# (current/commit in its model store) must be an ancestor of this one. Needs the history
+# (fetch-depth 0). ALLOW_OLDER_COMMIT=true allows a deliberate rollback.
+guard() {
+	local tmp live head
+	need git
+	head="$(commit_sha)"
+	login
+	outputs_of "$ENV_NAME"
+	tmp="$(mktemp -d)"
+	if ! store_download current/commit "$tmp/commit"; then
+		echo "guard: no commit recorded in $ENV_NAME yet"
+		return 0
+	fi
+	live="$(tr -d '[:space:]' <"$tmp/commit")"
+	if [[ "${ALLOW_OLDER_COMMIT:-false}" == true ]]; then
+		echo "guard: ALLOW_OLDER_COMMIT=true, not comparing with ${live:0:12}"
+		return 0
+	fi
+	git cat-file -e "${live}^{commit}" 2>/dev/null ||
+		die "the commit live in $ENV_NAME (${live:0:12}) is not in this clone's history: check out with full history, or set ALLOW_OLDER_COMMIT=true to roll back on purpose"
+	git merge-base --is-ancestor "$live" "$head" ||
+		die "refusing to deploy ${head:0:12} to $ENV_NAME: it does not contain ${live:0:12}, the commit live there (set ALLOW_OLDER_COMMIT=true to roll back on purpose)"
+	echo "guard: ${head:0:12} contains ${live:0:12}, the commit live in $ENV_NAME"
+}
+
+# ---------------------------------------------------------------------------------- deploy
+deploy() {
+	local tag
+	tag="$(version)"
+	[[ -f "$BUNDLE/model.joblib" ]] || die "$BUNDLE/ is empty: run 'bash scripts/deploy.sh bundle'"
+	login
+	outputs_of "$ENV_NAME"
+	# The commit delivered: `guard` compares the next delivery with it.
+	commit_sha >"$BUNDLE/commit"
+{%- if cookiecutter.iac == 'none' %}
+	echo "no infrastructure code (iac=none): deploying into the existing $(env_short "$ENV_NAME") resources"
 {%- endif %}
 
 	# >>> cloud: 2. model: one folder per version, and current/ for what is live
@@ -407,16 +550,65 @@ tracking_uri() {
 }
 {%- endif %}
 
+# ---------------------------------------------------------------------------------- train
+# The training steps under the trainer identity (Azure Pipelines runs them in one logged-in
+# step; GitHub Actions runs the same commands as steps): {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}DVC's `cloud` remote on ENV's data, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}ENV's
+# tracking server, {% endif %}then `make data` and `make ci`.
+train() {
+	login
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+	make install
+	data_remote
+{%- endif %}
+{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+	MLFLOW_TRACKING_URI="$(tracking_uri)"
+	export MLFLOW_TRACKING_URI
+{%- endif %}
+	make data
+	make ci
+}
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+
+# ---------------------------------------------------------------------------------- promote
+# After the approved deployment: the registry's `champion` alias moves to the model version the
+# training job registered (the bundle's model.json), with `promote --version N`. Nothing moves
+# when the model was trained without ENV's tracking server.
+promote_champion() {
+	local version
+	[[ -f "$BUNDLE/model.json" ]] || die "$BUNDLE/model.json not found: get the build first"
+	[[ -x .venv/bin/python ]] || die ".venv/bin/python not found: run 'make install' first"
+	version="$(.venv/bin/python -c 'import json, sys; print((json.load(open(sys.argv[1])).get("mlflow") or {}).get("version", ""))' \
+		"$BUNDLE/model.json")"
+	if [[ -z "$version" ]]; then
+		echo "promote: the model has no registered version (trained without $ENV_NAME's tracking server): no alias moved"
+		return 0
+	fi
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
+	MLFLOW_TRACKING_URI="$(tracking_uri)"
+	export MLFLOW_TRACKING_URI
+{%- else %}
+	[[ -n "${MLFLOW_TRACKING_URI:-}" ]] || die "set MLFLOW_TRACKING_URI to $ENV_NAME's tracking server (docs/ci-cd.md)"
+{%- endif %}
+	.venv/bin/python -m {{ cookiecutter.package_name }} promote --config configs/train.toml --version "$version"
+}
+{%- endif %}
+
 command="${1:-}"
 case "$command" in
 bundle) bundle ;;
 {%- if cookiecutter.serving == 'fastapi' %}
 image) image ;;
 {%- endif %}
-deploy | smoke)
+plan | guard | deploy | smoke | train)
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
 	"$command"
+	;;
+apply)
+	ENV_NAME="${2:-}"
+	env_short "$ENV_NAME" >/dev/null
+	[[ -n "${3:-}" ]] || usage
+	apply "$3"
 	;;
 champion)
 	ENV_NAME="${2:-}"
@@ -424,6 +616,13 @@ champion)
 	[[ -n "${3:-}" ]] || usage
 	champion "$3"
 	;;
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+promote)
+	ENV_NAME="${2:-}"
+	env_short "$ENV_NAME" >/dev/null
+	promote_champion
+	;;
+{%- endif %}
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 data-remote)
 	ENV_NAME="${2:-}"
