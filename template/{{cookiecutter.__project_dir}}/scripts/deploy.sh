@@ -39,11 +39,25 @@ usage() {
 	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | deploy ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
-# The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
+# What is delivered: the commit and the bundled model's own version (its training time and
+# config digest), so a model retrained on the same commit gets its own model folder{% if cookiecutter.serving == 'fastapi' %} and image
+# tag (immutable tags never collide){% endif %}. MODEL_VERSION overrides it.
 version() {
-	local sha="${MODEL_VERSION:-${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}}"
+	[[ -z "${MODEL_VERSION:-}" ]] || {
+		echo "$MODEL_VERSION"
+		return
+	}
+	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
 	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
-	echo "${sha:0:12}"
+	echo "${sha:0:12}-$(model_version "$BUNDLE/model.json")"
+}
+
+# The model_version field of a model.json (no JSON tool needed: deployer images lack them).
+model_version() {
+	local text
+	text="$(<"$1")"
+	[[ "$text" =~ \"model_version\":\ *\"([A-Za-z0-9._-]+)\" ]] || die "$1 has no model_version"
+	echo "${BASH_REMATCH[1]}"
 }
 
 # staging | production -> the short name of its infrastructure files (envs/<name>.*).
@@ -55,6 +69,13 @@ env_short() {
 	esac
 }
 
+{%- if cookiecutter.iac != 'none' %}
+# Does CD apply the infrastructure? false only when FILE sets NAME to false (the default is true).
+applies_infrastructure() { # applies_infrastructure FILE NAME
+	! grep -Eq "^[[:space:]]*(param[[:space:]]+)?$2[[:space:]]*=[[:space:]]*false\b" "$1"
+}
+
+{%- endif %}
 need() {
 	local tool
 	for tool in "$@"; do
@@ -211,8 +232,36 @@ bundle() {
 	rm -rf "$BUNDLE"
 	mkdir -p "$BUNDLE"
 	cp models/model.joblib models/model.json reports/metrics.json "$BUNDLE/"
+{%- if cookiecutter.serving == 'fastapi' %}
+	example_row "$BUNDLE/model.json" "data/processed/test.csv" "$BUNDLE/example.json"
+{%- endif %}
 	echo "${PROJECT} model bundle: $BUNDLE ($(version))"
 }
+{%- if cookiecutter.serving == 'fastapi' %}
+
+# One held-out row as a /predict request body, for the smoke test: the model's features,
+# typed as its input schema expects (numbers for numeric columns, text otherwise).
+example_row() { # example_row MODEL_JSON TEST_CSV OUT
+	[[ -f "$2" ]] || {
+		echo "deploy.sh: $2 not found: the smoke test will not send a prediction" >&2
+		return 0
+	}
+	python3 - "$@" <<'PY'
+import csv, json, sys
+
+meta = json.load(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[2], newline="", encoding="utf-8") as handle:
+    row = next(csv.DictReader(handle))
+columns = meta["input_schema"]["columns"]
+body = {}
+for name in meta["feature_names"]:
+    value, dtype = row.get(name, ""), str(columns[name]["dtype"])
+    numeric = any(kind in dtype for kind in ("float", "int"))
+    body[name] = None if value == "" else float(value) if numeric else value
+json.dump(body, open(sys.argv[3], "w", encoding="utf-8"))
+PY
+}
+{%- endif %}
 
 {%- if cookiecutter.serving == 'fastapi' %}
 
@@ -228,6 +277,15 @@ image() {
 	docker save --output "$IMAGE_ARCHIVE" "${PROJECT}:$(version)"
 	echo "serving image: $IMAGE_ARCHIVE (${PROJECT}:$(version))"
 }
+
+# The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
+# by digest, so every deployment is a new revision of exactly the image pushed.
+pushed_digest() {
+	local repo="${1%:*}" digest
+	digest="$(docker image inspect --format '{{ '{{' }}range .RepoDigests{{ '}}' }}{{ '{{' }}println .{{ '}}' }}{{ '{{' }}end{{ '}}' }}' "$1" | grep -m1 "^${repo}@")" ||
+		die "no registry digest for $1 after the push"
+	echo "$digest"
+}
 {%- endif %}
 
 # ---------------------------------------------------------------------------------- deploy
@@ -241,7 +299,11 @@ deploy() {
 	# >>> cloud: 1. infrastructure
 {%- if cookiecutter.iac == 'terraform' %}
 	tf_init "$ENV_NAME"
-	"${TF[@]}" apply -input=false -auto-approve -var-file="envs/${short}.tfvars"
+	if applies_infrastructure "infra/terraform/envs/${short}.tfvars" cd_applies_infrastructure; then
+		"${TF[@]}" apply -input=false -auto-approve -var-file="envs/${short}.tfvars"
+	else
+		echo "cd_applies_infrastructure = false: the infrastructure of $short is applied by people"
+	fi
 {%- elif cookiecutter.iac == 'bicep' %}
 	local params=(--parameters "infra/bicep/envs/${short}.bicepparam")
 {%- if cookiecutter.serving == 'fastapi' %}
@@ -251,8 +313,12 @@ deploy() {
 		--query 'properties.template.containers[0].image' --output tsv 2>/dev/null || true)"
 	[[ -z "$running" ]] || params+=(--parameters "containerImage=$running")
 {%- endif %}
-	az deployment group create --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
-		"${params[@]}" --only-show-errors --output none
+	if applies_infrastructure "infra/bicep/envs/${short}.bicepparam" cdAppliesInfrastructure; then
+		az deployment group create --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
+			"${params[@]}" --only-show-errors --output none
+	else
+		echo "cdAppliesInfrastructure = false: the infrastructure of $short is deployed by people"
+	fi
 {%- else %}
 	echo "no infrastructure code (iac=none): deploying into the existing $short resources"
 {%- endif %}
@@ -273,53 +339,60 @@ deploy() {
 	az acr login --name "$(out registry_name)"
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
+	ref="$(pushed_digest "$ref")"
 	az containerapp update --name "$(out container_app_name)" --resource-group "$(out resource_group_name)" \
 		--image "$ref" --only-show-errors --output none
 {%- elif cookiecutter.cloud == 'aws' %}
-	local service role port config
+	local cluster service current old definition count
 	ref="$(out registry_url):${tag}"
 	aws ecr get-login-password | docker login --username AWS --password-stdin "$(out registry_login_server)"
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
-	service="$(out apprunner_service_arn)"
-	role="$(out apprunner_access_role_arn)"
-	port="$(aws apprunner describe-service --service-arn "$service" \
-		--query Service.SourceConfiguration.ImageRepository.ImageConfiguration.Port --output text)"
-	config="$(printf '{"ImageRepository":{"ImageIdentifier":"%s","ImageRepositoryType":"ECR","ImageConfiguration":{"Port":"%s"}},"AuthenticationConfiguration":{"AccessRoleArn":"%s"},"AutoDeploymentsEnabled":false}' \
-		"$ref" "$port" "$role")"
-	aws apprunner update-service --service-arn "$service" --source-configuration "$config" --output text \
-		--query Service.Status
-	wait_for_apprunner "$service"
+	ref="$(pushed_digest "$ref")"
+	cluster="$(out ecs_cluster_name)"
+	service="$(out ecs_service_name)"
+	# A new revision of the service's task definition, the same but for the image.
+	current="$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].taskDefinition' --output text)"
+	old="$(aws ecs describe-task-definition --task-definition "$current" \
+		--query 'taskDefinition.containerDefinitions[0].image' --output text)"
+	definition="$(aws ecs describe-task-definition --task-definition "$current" --output json \
+		--query 'taskDefinition.{family: family, taskRoleArn: taskRoleArn, executionRoleArn: executionRoleArn, networkMode: networkMode, containerDefinitions: containerDefinitions, requiresCompatibilities: requiresCompatibilities, cpu: cpu, memory: memory, runtimePlatform: runtimePlatform}')"
+	definition="${definition//"\"$old\""/"\"$ref\""}"
+	definition="$(aws ecs register-task-definition --cli-input-json "$definition" \
+		--query taskDefinition.taskDefinitionArn --output text)"
+	# The service starts with no task (the placeholder has no /ready): the first rollout
+	# starts the autoscaling minimum, later ones keep the count autoscaling set.
+	count=()
+	if [[ "$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].desiredCount' --output text)" == 0 ]]; then
+		count=(--desired-count "$(aws application-autoscaling describe-scalable-targets --service-namespace ecs \
+			--resource-ids "service/${cluster}/${service}" --query 'ScalableTargets[0].MinCapacity' --output text)")
+		[[ "${count[1]}" =~ ^[0-9]+$ && "${count[1]}" != 0 ]] || count=(--desired-count 1)
+	fi
+	aws ecs update-service --cluster "$cluster" --service "$service" --task-definition "$definition" \
+		"${count[@]}" --query service.taskDefinition --output text
+	# Until the new tasks pass the load balancer's /ready check (the circuit breaker rolls a
+	# failing revision back; the wait then fails after 40 checks, 10 minutes).
+	aws ecs wait services-stable --cluster "$cluster" --services "$service"
+	[[ "$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].taskDefinition' --output text)" == "$definition" ]] ||
+		die "ECS rolled back to $current: the new tasks did not get healthy (see the service's events)"
 {%- else %}
 	ref="$(out registry_url)/${PROJECT}:${tag}"
 	gcloud auth configure-docker "$(out registry_login_server)" --quiet
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
+	ref="$(pushed_digest "$ref")"
 	gcloud run services update "$(out cloud_run_service)" --image "$ref" --region "$(out region)" \
 		--project "$(out project_id)" --quiet
 {%- endif %}
 	echo "serving image $ref live in $ENV_NAME"
 {%- endif %}
 }
-{%- if cookiecutter.serving == 'fastapi' and cookiecutter.cloud == 'aws' %}
-
-wait_for_apprunner() { # App Runner deploys asynchronously: wait up to 15 minutes
-	local status
-	for _ in $(seq 90); do
-		status="$(aws apprunner describe-service --service-arn "$1" --query Service.Status --output text)"
-		case "$status" in
-		RUNNING) return 0 ;;
-		OPERATION_IN_PROGRESS) sleep 10 ;;
-		*) die "App Runner service is $status" ;;
-		esac
-	done
-	die "App Runner deployment did not finish within 15 minutes"
-}
-{%- endif %}
 
 # ---------------------------------------------------------------------------------- smoke
-# Is the live model the one this pipeline built{% if cookiecutter.serving == 'fastapi' %}, and does the API answer{% endif %}? Add a real
-# prediction request here once your API's input is settled.
+# Is the live model the one this pipeline built{% if cookiecutter.serving == 'fastapi' %}, is the API ready with it, and does it predict{% endif %}?
 smoke() {
 	local tmp
 	login
@@ -332,15 +405,50 @@ smoke() {
 		die "the model live in $ENV_NAME is not the one built by this pipeline"
 	echo "smoke test: model $(version) is live in $ENV_NAME"
 {%- if cookiecutter.serving == 'fastapi' %}
-	local url
+	local url expected answer
 	url="$(out api_url)"
+	url="${url%/}"
+	expected="$(model_version "$BUNDLE/model.json")"
 	need curl
-	curl --fail --silent --show-error --retry 12 --retry-delay 10 --retry-all-errors --max-time 10 \
-		"${url%/}/health"
-	echo
-	echo "smoke test: ${url%/}/health answers"
+	api_auth
+	# /ready answers 200 only with a model loaded; its model_version must be the bundle's
+	# (replicas of the previous revision may still answer for a moment: retried).
+	for _ in $(seq 30); do
+		answer="$(curl --silent --max-time 10 "${AUTH[@]}" "$url/ready" || true)"
+		[[ "$answer" == *"\"model_version\":\"$expected\""* ]] && break
+		sleep 10
+	done
+	[[ "$answer" == *"\"model_version\":\"$expected\""* ]] ||
+		die "$url/ready does not serve model $expected: ${answer:-no answer}"
+	echo "smoke test: $url/ready serves model $expected"
+	if [[ -f "$BUNDLE/example.json" ]]; then
+		answer="$(curl --fail-with-body --silent --show-error --max-time 30 "${AUTH[@]}" \
+			--header 'Content-Type: application/json' --data "@$BUNDLE/example.json" "$url/predict")" ||
+			die "$url/predict failed: $answer"
+		[[ "$answer" == *"\"predictions\":"* ]] || die "$url/predict answered without predictions: $answer"
+		echo "smoke test: $url/predict answers: $answer"
+	fi
 {%- endif %}
 }
+{%- if cookiecutter.serving == 'fastapi' %}
+
+# >>> cloud: how the smoke test authenticates to the API (AUTH: curl arguments).
+api_auth() {
+{%- if cookiecutter.cloud == 'gcp' %}
+	# Cloud Run admits only callers with roles/run.invoker (the CD service account, serving.tf)
+	# and an ID token for the service's URL. Impersonating the service account mints it from
+	# any credentials, Workload Identity Federation's included.
+	local account="${GCP_SERVICE_ACCOUNT:-}" token
+	[[ -n "$account" ]] || account="$(gcloud config get-value account 2>/dev/null)"
+	token="$(gcloud auth print-identity-token --impersonate-service-account="$account" \
+		--audiences="$(out api_url)" --include-email --quiet 2>/dev/null)" ||
+		die "cannot mint an ID token as $account for the API (roles/iam.serviceAccountOpenIdTokenCreator)"
+	AUTH=(--header "Authorization: Bearer $token")
+{%- else %}
+	AUTH=() # the API is public; add your API's authentication here
+{%- endif %}
+}
+{%- endif %}
 
 {%- if cookiecutter.iac == 'terraform' %}
 # Reading outputs needs the environment's state (the backend of envs/ENV.backend.hcl).

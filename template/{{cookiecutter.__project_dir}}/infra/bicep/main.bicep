@@ -39,7 +39,14 @@ param oidcSubject string = ''
 @description('Let the CD identity deploy this template too (scripts/deploy.sh runs az deployment group create before each deployment): it then administers the resource group. false: CD only pushes images, uploads models{% if cookiecutter.serving == 'fastapi' %} and deploys the API{% endif %}.')
 param cdAppliesInfrastructure bool = true
 
-@description('Public IP ranges (CIDR) allowed through the storage account and key vault firewalls, e.g. your office or CI egress.')
+@description('Network access to the storage account and key vault. public: any network, Entra ID auth still required (hosted CI runners work). restricted: default-deny firewalls admitting Azure services{% if cookiecutter.serving == 'fastapi' %}, the model API subnet{% endif %} and allowedIpRanges (CI then needs self-hosted runners inside them).')
+@allowed([
+  'public'
+  'restricted'
+])
+param networkPosture string = 'public'
+
+@description('Public IP ranges (CIDR) allowed through the storage account and key vault firewalls when networkPosture is restricted, e.g. your office or self-hosted runners\' egress.')
 param allowedIpRanges array = []
 
 @description('Replication of the data and model storage account.')
@@ -67,8 +74,8 @@ param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 @maxValue(65535)
 param containerPort int = 8000
 
-@description('HTTP path of the model API\'s health endpoint, used by the liveness and readiness probes.')
-param healthPath string = '/health'
+@description('HTTP path of the model API\'s readiness endpoint (200 only once a model is loaded), used by the readiness probe; liveness uses /health.')
+param healthPath string = '/ready'
 
 @description('Autoscaling floor: replicas kept running when idle (0 scales to zero).')
 @minValue(0)
@@ -80,10 +87,10 @@ param minReplicas int = 0
 @maxValue(100)
 param maxReplicas int = 10
 
-@description('Autoscaling rule: concurrent requests per replica before another replica is added.')
+@description('Autoscaling rule: concurrent requests per replica before another replica is added. One replica meets the 100 ms p95 target up to about 15 in flight (docs/serving.md).')
 @minValue(1)
 @maxValue(1000)
-param concurrentRequests int = 50
+param concurrentRequests int = 15
 
 @description('vCPU per replica as a string (0.25 to 2 in steps of 0.25); memory is twice the CPU in GiB.')
 @allowed([
@@ -146,6 +153,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     sku: storageSku
     retentionDays: retentionDays
+    networkPosture: networkPosture
     allowedIpRanges: allowedIpRanges
     allowedSubnetIds: {% if cookiecutter.serving == 'fastapi' %}[
       network.outputs.appsSubnetId
@@ -160,6 +168,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: 'kv${compactName}'
     location: location
+    networkPosture: networkPosture
     allowedIpRanges: allowedIpRanges
     allowedSubnetIds: {% if cookiecutter.serving == 'fastapi' %}[
       network.outputs.appsSubnetId

@@ -151,18 +151,7 @@ data "aws_iam_policy_document" "cd" {
     resources = [aws_sagemaker_model_package_group.main.arn, "arn:${data.aws_partition.current.partition}:sagemaker:${var.region}:${local.account_id}:model-package/${aws_sagemaker_model_package_group.main.model_package_group_name}/*"]
   }
 {%- if cookiecutter.serving == 'fastapi' %}
-
-  statement {
-    sid       = "DeployApi"
-    actions   = ["apprunner:DescribeService", "apprunner:StartDeployment", "apprunner:UpdateService"]
-    resources = [aws_apprunner_service.api.arn]
-  }
-
-  statement {
-    sid       = "PassApiRoles"
-    actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.apprunner_access.arn, aws_iam_role.api.arn]
-  }
+  # Deploying the model API (ECS): the cd_deploy_api policy in serving.tf.
 {%- endif %}
 }
 

@@ -9,10 +9,12 @@ resource "azurerm_container_registry" "main" {
   sku = "Premium"
 
   # Pushes and pulls authenticate with Entra ID identities (no shared admin password).
-  admin_enabled             = false
-  anonymous_pull_enabled    = false
-  data_endpoint_enabled     = true
-  export_policy_enabled     = false
+  admin_enabled          = false
+  anonymous_pull_enabled = false
+  data_endpoint_enabled  = true
+  # Exports stay allowed: Azure accepts export_policy_enabled = false only with public network
+  # access disabled, and hosted runners push over the public endpoint (Entra ID auth).
+  export_policy_enabled     = true
   quarantine_policy_enabled = false
   retention_policy_in_days  = 30
   trust_policy_enabled      = true

@@ -32,7 +32,7 @@ param image string
 @description('Port the API listens on.')
 param port int
 
-@description('Health endpoint path.')
+@description('Readiness endpoint path (/ready: 200 only once a model is loaded).')
 param healthPath string
 
 @description('Autoscaling floor.')
@@ -156,9 +156,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           ]
           probes: [
             {
+              // Alive = the process answers; ready = a model is loaded.
               type: 'Liveness'
               httpGet: {
-                path: healthPath
+                path: '/health'
                 port: port
               }
             }
