@@ -93,6 +93,7 @@ NOT_TAGGABLE = {
 }
 BICEP_NOT_TAGGABLE = {
     "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Authorization/roleDefinitions",
     "Microsoft.Insights/diagnosticSettings",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
     "Microsoft.Storage/storageAccounts/blobServices",
@@ -114,6 +115,7 @@ UNVALIDATED_PARAMS = {
     "oidcSubject",
     "allowedIpRanges",
     "containerImage",
+    "apiSecrets",
     "healthPath",
     "tags",
     "cdAppliesInfrastructure",

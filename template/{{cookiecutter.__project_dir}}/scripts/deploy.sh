@@ -240,7 +240,8 @@ bundle() {
 {%- if cookiecutter.serving == 'fastapi' %}
 
 # One held-out row as a /predict request body, for the smoke test: the model's features,
-# typed as its input schema expects (numbers for numeric columns, text otherwise).
+# typed as the API's request body takes them (serve.build_body: float columns as numbers,
+# the others as text, empty as null).
 example_row() { # example_row MODEL_JSON TEST_CSV OUT
 	[[ -f "$2" ]] || {
 		echo "deploy.sh: $2 not found: the smoke test will not send a prediction" >&2
@@ -256,8 +257,7 @@ columns = meta["input_schema"]["columns"]
 body = {}
 for name in meta["feature_names"]:
     value, dtype = row.get(name, ""), str(columns[name]["dtype"])
-    numeric = any(kind in dtype for kind in ("float", "int"))
-    body[name] = None if value == "" else float(value) if numeric else value
+    body[name] = None if value == "" else float(value) if "float" in dtype else value
 json.dump(body, open(sys.argv[3], "w", encoding="utf-8"))
 PY
 }

@@ -69,6 +69,9 @@ param retentionDays int = 90
 @description('Image the model API runs. CD deploys new images with `az containerapp update`; pass the running image here when you redeploy the infrastructure, or it is reset to this placeholder.')
 param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 
+@description('Environment variables of the model API read from Key Vault secrets: {ENV_VAR: \'secret-name\'}. Create the secrets yourself (az keyvault secret set). Empty: none.')
+param apiSecrets object = {}
+
 @description('Port the model API listens on inside the container.')
 @minValue(1)
 @maxValue(65535)
@@ -233,8 +236,8 @@ module containerApp 'modules/containerapp.bicep' = {
     maxReplicas: maxReplicas
     concurrentRequests: concurrentRequests
     cpu: cpu
-    modelStoreUrl: '${storage.outputs.blobEndpoint}models'
     keyVaultUrl: keyVault.outputs.uri
+    apiSecrets: apiSecrets
     tags: allTags
   }
   // The identity must be allowed to pull from the registry before the first revision starts.
@@ -266,6 +269,8 @@ module appAccess 'modules/appaccess.bicep' = {
   name: 'app-access'
   params: {
     containerAppName: containerApp.outputs.name
+    appEnvironmentName: containerApp.outputs.environmentName
+    apiIdentityId: identity.outputs.apiIdentityId
     cdPrincipalId: identity.outputs.cdPrincipalId
   }
 }

@@ -1,6 +1,7 @@
 {%- if cookiecutter.cloud == 'azure' -%}
-# Monitoring: a Log Analytics workspace collects logs and metrics of every resource here, and
-# Application Insights (on top of it) receives the ML workspace's and the model API's telemetry.
+# Monitoring: a Log Analytics workspace collects logs and metrics of every resource here (the
+# model API's logs through its Container Apps environment), and Application Insights (on top of
+# it) is the ML workspace's, which requires one.
 
 resource "azurerm_log_analytics_workspace" "main" {
   name                = "log-${local.name}"

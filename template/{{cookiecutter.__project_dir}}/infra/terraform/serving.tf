@@ -1,7 +1,7 @@
 {%- if cookiecutter.cloud == 'azure' -%}
 # The model API: a Container App that scales on concurrent HTTP requests between min_replicas
-# and max_replicas, pulls from the registry and reads models and secrets with its own managed
-# identity. CD deploys new images (`az containerapp update --image`); Terraform owns the rest.
+# and max_replicas, pulls from the registry and reads its secrets (var.api_secrets, from Key
+# Vault) with its own managed identity. CD deploys new images (`az containerapp update --image`); Terraform owns the rest.
 
 resource "azurerm_user_assigned_identity" "api" {
   name                = "id-${local.name}-api"
@@ -12,8 +12,8 @@ resource "azurerm_user_assigned_identity" "api" {
 
 resource "azurerm_role_assignment" "api" {
   for_each = {
+    # The image carries its model: the API reads no model store, only its secrets.
     pull-images  = { scope = azurerm_container_registry.main.id, role = "AcrPull" }
-    read-models  = { scope = azurerm_storage_account.ml.id, role = "Storage Blob Data Reader" }
     read-secrets = { scope = azurerm_key_vault.main.id, role = "Key Vault Secrets User" }
   }
 
@@ -106,6 +106,16 @@ resource "azurerm_container_app" "api" {
     }
   }
 
+  # Key Vault references, read with the API's identity when a revision starts.
+  dynamic "secret" {
+    for_each = var.api_secrets
+    content {
+      name                = lower(replace(secret.key, "_", "-"))
+      identity            = azurerm_user_assigned_identity.api.id
+      key_vault_secret_id = "${azurerm_key_vault.main.vault_uri}secrets/${secret.value}"
+    }
+  }
+
   template {
     # Autoscaling: one more replica per `concurrent_requests` requests in flight.
     min_replicas = var.min_replicas
@@ -127,14 +137,13 @@ resource "azurerm_container_app" "api" {
         value = var.environment
       }
 
-      env {
-        name  = "MODEL_STORE_URL"
-        value = "${azurerm_storage_account.ml.primary_blob_endpoint}${azurerm_storage_container.models.name}"
-      }
-
-      env {
-        name  = "KEY_VAULT_URL"
-        value = azurerm_key_vault.main.vault_uri
+      # var.api_secrets: environment variables from Key Vault secrets (the secret blocks above).
+      dynamic "env" {
+        for_each = var.api_secrets
+        content {
+          name        = env.key
+          secret_name = lower(replace(env.key, "_", "-"))
+        }
       }
 
       env {

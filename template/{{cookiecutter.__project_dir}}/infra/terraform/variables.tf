@@ -210,6 +210,20 @@ variable "container_image" {
   default     = "{% if cookiecutter.cloud == 'azure' %}mcr.microsoft.com/k8se/quickstart:latest{% elif cookiecutter.cloud == 'aws' %}public.ecr.aws/aws-containers/hello-app-runner:latest{% else %}us-docker.pkg.dev/cloudrun/container/hello:latest{% endif %}"
 }
 
+{%- if cookiecutter.cloud == 'azure' %}
+
+variable "api_secrets" {
+  description = "Environment variables of the model API read from Key Vault secrets: {ENV_VAR = \"secret-name\"}. Create the secrets yourself (az keyvault secret set); the API's identity reads them when a revision starts. Empty: none."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, secret in var.api_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && can(regex("^[0-9A-Za-z-]{1,127}$", secret))])
+    error_message = "api_secrets maps environment variable names (letters, digits, _) to Key Vault secret names (letters, digits, -)."
+  }
+}
+{%- endif %}
+
 variable "container_port" {
   description = "Port the model API listens on inside the container."
   type        = number

@@ -50,11 +50,11 @@ param concurrentRequests int
 @description('vCPU per replica, as a string such as 0.5.')
 param cpu string
 
-@description('URL of the models blob container.')
-param modelStoreUrl string
-
-@description('Key Vault URI.')
+@description('Key Vault URI (secret references of apiSecrets).')
 param keyVaultUrl string
+
+@description('Environment variables read from Key Vault secrets: {ENV_VAR: \'secret-name\'}.')
+param apiSecrets object
 
 @description('Tags for every resource.')
 param tags object
@@ -74,6 +74,30 @@ var memoryByCpu = {
   '1.75': '3.5Gi'
   '2': '4Gi'
 }
+
+var plainEnv = [
+  {
+    name: 'ENVIRONMENT'
+    value: environmentName
+  }
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: identityClientId
+  }
+]
+
+// apiSecrets: Key Vault references, read with the API's identity when a revision starts, and
+// the environment variables that carry them.
+var secrets = [for item in items(apiSecrets): {
+  name: toLower(replace(item.key, '_', '-'))
+  keyVaultUrl: '${keyVaultUrl}secrets/${item.value}'
+  identity: identityId
+}]
+
+var secretEnv = [for item in items(apiSecrets): {
+  name: item.key
+  secretRef: toLower(replace(item.key, '_', '-'))
+}]
 
 resource appEnvironment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   name: 'cae-${name}'
@@ -120,6 +144,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           }
         ]
       }
+      secrets: secrets
       registries: [
         {
           server: registryLoginServer
@@ -136,24 +161,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             cpu: json(cpu)
             memory: memoryByCpu[cpu]
           }
-          env: [
-            {
-              name: 'ENVIRONMENT'
-              value: environmentName
-            }
-            {
-              name: 'MODEL_STORE_URL'
-              value: modelStoreUrl
-            }
-            {
-              name: 'KEY_VAULT_URL'
-              value: keyVaultUrl
-            }
-            {
-              name: 'AZURE_CLIENT_ID'
-              value: identityClientId
-            }
-          ]
+          env: concat(plainEnv, secretEnv)
           probes: [
             {
               // Alive = the process answers; ready = a model is loaded.
@@ -193,4 +201,5 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
 }
 
 output name string = app.name
+output environmentName string = appEnvironment.name
 output fqdn string = app.properties.configuration.ingress.fqdn
