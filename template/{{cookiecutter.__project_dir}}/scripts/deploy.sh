@@ -28,6 +28,9 @@ PROJECT="{{ cookiecutter.project_slug }}"
 BUNDLE=dist/model
 {%- if cookiecutter.serving == 'fastapi' %}
 IMAGE_ARCHIVE=dist/image.tar
+# With IMAGE_REPOSITORY (the CI system's own registry, e.g. the project's container registry)
+# `image` pushes there once and records the digest here; deployments pull that digest.
+IMAGE_REF_FILE=dist/image.ref
 {%- endif %}
 
 die() {
@@ -274,8 +277,25 @@ image() {
 	mkdir -p models
 	cp "$BUNDLE/model.joblib" "$BUNDLE/model.json" models/
 	docker build --pull --tag "${PROJECT}:$(version)" .
+	if [[ -n "${IMAGE_REPOSITORY:-}" ]]; then
+		local ref
+		ref="${IMAGE_REPOSITORY}:$(version)"
+		ci_registry_login
+		docker tag "${PROJECT}:$(version)" "$ref"
+		docker push "$ref"
+		pushed_digest "$ref" >"$IMAGE_REF_FILE"
+		rm -f "$IMAGE_ARCHIVE"
+		echo "serving image: $(<"$IMAGE_REF_FILE") (${PROJECT}:$(version))"
+		return
+	fi
 	docker save --output "$IMAGE_ARCHIVE" "${PROJECT}:$(version)"
 	echo "serving image: $IMAGE_ARCHIVE (${PROJECT}:$(version))"
+}
+
+# GitLab's job token opens the project's container registry (IMAGE_REPOSITORY there).
+ci_registry_login() {
+	[[ -n "${CI_REGISTRY:-}" && -n "${CI_REGISTRY_PASSWORD:-}" ]] || return 0
+	printf '%s' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
 }
 
 # The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
@@ -331,8 +351,15 @@ deploy() {
 
 	# >>> cloud: 3. serving image: push the image built once, then roll the API to it
 	need docker
-	[[ -f "$IMAGE_ARCHIVE" ]] || die "$IMAGE_ARCHIVE not found: run 'bash scripts/deploy.sh image'"
-	docker load --input "$IMAGE_ARCHIVE"
+	if [[ -f "$IMAGE_REF_FILE" ]]; then
+		# The digest `image` pushed to the CI registry: every environment gets the same bytes.
+		ci_registry_login
+		docker pull "$(<"$IMAGE_REF_FILE")"
+		docker tag "$(<"$IMAGE_REF_FILE")" "${PROJECT}:${tag}"
+	else
+		[[ -f "$IMAGE_ARCHIVE" ]] || die "$IMAGE_ARCHIVE not found: run 'bash scripts/deploy.sh image'"
+		docker load --input "$IMAGE_ARCHIVE"
+	fi
 	local ref
 {%- if cookiecutter.cloud == 'azure' %}
 	ref="$(out registry_login_server)/${PROJECT}:${tag}"
