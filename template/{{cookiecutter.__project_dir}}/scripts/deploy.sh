@@ -466,7 +466,11 @@ api_auth() {
 	# and an ID token for the service's URL. Impersonating the service account mints it from
 	# any credentials, Workload Identity Federation's included.
 	local account="${GCP_SERVICE_ACCOUNT:-}" token
+{%- if cookiecutter.iac == 'terraform' %}
+	[[ -n "$account" ]] || account="$(out cd_service_account)"
+{%- else %}
 	[[ -n "$account" ]] || account="$(gcloud config get-value account 2>/dev/null)"
+{%- endif %}
 	token="$(gcloud auth print-identity-token --impersonate-service-account="$account" \
 		--audiences="$(out api_url)" --include-email --quiet 2>/dev/null)" ||
 		die "cannot mint an ID token as $account for the API (roles/iam.serviceAccountOpenIdTokenCreator)"
