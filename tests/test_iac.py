@@ -145,10 +145,10 @@ LIFECYCLE_OUTPUTS = {
     ("bicep", "azure"): {"storage_account_name", "data_container_name", "mlflow_tracking_uri"},
 }
 API_OUTPUTS = {
-    ("terraform", "azure"): {"container_app_name", "api_url"},
+    ("terraform", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
     ("terraform", "aws"): {"ecs_cluster_name", "ecs_service_name", "api_url"},
     ("terraform", "gcp"): {"cloud_run_service", "api_url"},
-    ("bicep", "azure"): {"container_app_name", "api_url"},
+    ("bicep", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
 }
 # The resource that serves the model API, and where its autoscaling rule lives.
 API_RESOURCE = {
@@ -534,7 +534,9 @@ def test_terraform_autoscaling_exactly_when_serving(rendered, combo) -> None:
     text = json.dumps(api)
     if combo["cloud"] == "azure":
         template = api["template"][0]
-        assert template["min_replicas"] == "${var.min_replicas}"
+        # 0 until CD's first deployment sets var.min_replicas (the placeholder has no /ready).
+        assert template["min_replicas"] == 0
+        assert "template[0].min_replicas" in json.dumps(api["lifecycle"])
         assert template["max_replicas"] == "${var.max_replicas}"
         assert "var.concurrent_requests" in json.dumps(template["http_scale_rule"])
     elif combo["cloud"] == "aws":
@@ -704,7 +706,9 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
     if serving:
         text = app.read_text()
         for needle in (
-            "minReplicas: minReplicas",
+            # The replica floor is 0 while the placeholder (no /ready) runs.
+            "var startReplicas = image == placeholderImage ? 0 : minReplicas",
+            "minReplicas: startReplicas",
             "maxReplicas: maxReplicas",
             "concurrentRequests: string(concurrentRequests)",
             "path: healthPath",

@@ -367,8 +367,10 @@ deploy() {
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
 	ref="$(pushed_digest "$ref")"
+	# A new revision of exactly the pushed image{% if cookiecutter.iac != 'none' %}, with the replica floor the app starts without
+	# (0 while it ran the placeholder, which has no /ready){% endif %}.
 	az containerapp update --name "$(out container_app_name)" --resource-group "$(out resource_group_name)" \
-		--image "$ref" --only-show-errors --output none
+		--image "$ref" {% if cookiecutter.iac != 'none' %}--min-replicas "$(out api_min_replicas)" {% endif %}--only-show-errors --output none
 {%- elif cookiecutter.cloud == 'aws' %}
 	local cluster service current old definition count
 	ref="$(out registry_url):${tag}"

@@ -69,6 +69,9 @@ param retentionDays int = 90
 @description('Image the model API runs. CD deploys new images with `az containerapp update`; pass the running image here when you redeploy the infrastructure, or it is reset to this placeholder.')
 param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 
+// The public placeholder of the first deployment (no model, no /ready): containerImage's default.
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+
 @description('Environment variables of the model API read from Key Vault secrets: {ENV_VAR: \'secret-name\'}. Create the secrets yourself (az keyvault secret set). Empty: none.')
 param apiSecrets object = {}
 
@@ -233,6 +236,7 @@ module containerApp 'modules/containerapp.bicep' = {
     port: containerPort
     healthPath: healthPath
     minReplicas: minReplicas
+    placeholderImage: placeholderImage
     maxReplicas: maxReplicas
     concurrentRequests: concurrentRequests
     cpu: cpu
@@ -320,6 +324,9 @@ output subscription_id string = subscription().subscriptionId
 
 @description('Container App of the model API (az containerapp update --name).')
 output container_app_name string = containerApp.outputs.name
+
+@description('Replica floor CD sets with each deployment (az containerapp update --min-replicas).')
+output api_min_replicas int = minReplicas
 
 @description('Public HTTPS URL of the model API.')
 output api_url string = 'https://${containerApp.outputs.fqdn}'

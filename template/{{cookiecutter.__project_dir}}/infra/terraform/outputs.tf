@@ -80,6 +80,11 @@ output "container_app_name" {
   value       = azurerm_container_app.api.name
 }
 
+output "api_min_replicas" {
+  description = "Replica floor CD sets with each deployment (az containerapp update --min-replicas): the app starts at 0 while it runs the placeholder image."
+  value       = var.min_replicas
+}
+
 output "api_url" {
   description = "Public HTTPS URL of the model API."
   value       = "https://${azurerm_container_app.api.ingress[0].fqdn}"

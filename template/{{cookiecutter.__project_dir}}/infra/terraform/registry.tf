@@ -29,7 +29,7 @@ resource "azurerm_container_registry" "main" {
 {%- elif cookiecutter.cloud == 'aws' %}
 resource "aws_ecr_repository" "main" {
   name = local.name
-  # A tag, once pushed, always means the same image: CD tags images with the commit.
+  # A tag, once pushed, always means the same image: CD tags images <commit>-<model version>.
   image_tag_mutability = "IMMUTABLE"
 
   image_scanning_configuration {
@@ -68,7 +68,7 @@ resource "google_artifact_registry_repository" "main" {
   kms_key_name  = google_kms_crypto_key.main.id
   labels        = local.labels
 
-  # A tag, once pushed, always means the same image: CD tags images with the commit.
+  # A tag, once pushed, always means the same image: CD tags images <commit>-<model version>.
   docker_config {
     immutable_tags = true
   }

@@ -118,7 +118,10 @@ resource "azurerm_container_app" "api" {
 
   template {
     # Autoscaling: one more replica per `concurrent_requests` requests in flight.
-    min_replicas = var.min_replicas
+    # 0 until the first deployment: the placeholder image has no /ready, and a replica failing
+    # its readiness probe would keep the first revision from provisioning. CD sets
+    # var.min_replicas with each deployment (output api_min_replicas, scripts/deploy.sh).
+    min_replicas = 0
     max_replicas = var.max_replicas
 
     http_scale_rule {
@@ -167,8 +170,8 @@ resource "azurerm_container_app" "api" {
   }
 
   lifecycle {
-    # CD owns the image tag.
-    ignore_changes = [template[0].container[0].image]
+    # CD owns the image and the replica floor.
+    ignore_changes = [template[0].container[0].image, template[0].min_replicas]
   }
 
   tags = local.tags

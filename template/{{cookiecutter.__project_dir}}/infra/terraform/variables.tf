@@ -205,7 +205,7 @@ variable "alert_email" {
 # ---------------------------------------------------------------- model API (serving.tf)
 
 variable "container_image" {
-  description = "Image the model API starts with. CD deploys the real image (tagged with the commit) and Terraform ignores later image changes; this placeholder only lets the first apply succeed before any image was pushed."
+  description = "Image the model API starts with. CD deploys the real image (by digest) and Terraform ignores later image changes; this placeholder only lets the first apply succeed before any image was pushed."
   type        = string
   default     = "{% if cookiecutter.cloud == 'azure' %}mcr.microsoft.com/k8se/quickstart:latest{% elif cookiecutter.cloud == 'aws' %}public.ecr.aws/aws-containers/hello-app-runner:latest{% else %}us-docker.pkg.dev/cloudrun/container/hello:latest{% endif %}"
 }

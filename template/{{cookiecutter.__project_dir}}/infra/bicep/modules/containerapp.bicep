@@ -75,6 +75,13 @@ var memoryByCpu = {
   '2': '4Gi'
 }
 
+@description('The placeholder image of the first deployment, which has no /ready.')
+param placeholderImage string
+
+// 0 while the placeholder runs (a replica failing its readiness probe would keep the first
+// revision from provisioning); CD sets minReplicas with each deployment (scripts/deploy.sh).
+var startReplicas = image == placeholderImage ? 0 : minReplicas
+
 var plainEnv = [
   {
     name: 'ENVIRONMENT'
@@ -183,7 +190,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       ]
       // Autoscaling: one more replica per `concurrentRequests` requests in flight.
       scale: {
-        minReplicas: minReplicas
+        minReplicas: startReplicas
         maxReplicas: maxReplicas
         rules: [
           {
