@@ -546,10 +546,14 @@ def test_deploy_steps_call_the_iac_tool_in_the_marked_place(rendered, answers) -
         assert "az deployment" not in script
     if a(answers, "serving") == "fastapi":
         assert "docker push" in script
-        assert "/health" in script
+        # Deployed by registry digest; smoke-tested on /ready (model loaded) and /predict.
+        assert 'ref="$(pushed_digest "$ref")"' in script
+        assert '"$url/ready"' in script
+        assert '"$url/predict"' in script
+        assert "/health" not in script
     else:
         assert "docker push" not in script
-        assert "/health" not in script
+        assert "/ready" not in script
 
 
 @pytest.mark.parametrize("answers", cases(*PROVIDERS))
@@ -1093,7 +1097,7 @@ def test_deploy_script_bundles_the_model_and_explains_mistakes(rendered, tmp_pat
     root = rendered("copier", {"ci_provider": "github", "serving": "none"})
     work = tmp_path / "project"
     shutil.copytree(root, work)
-    env = {**os.environ, "MODEL_VERSION": "0123456789abcdef"}
+    env = {**os.environ, "GITHUB_SHA": "0123456789abcdef"}
 
     def deploy(*args: str) -> subprocess.CompletedProcess[str]:
         return run("bash", "scripts/deploy.sh", *args, cwd=work, env=env)
@@ -1105,11 +1109,13 @@ def test_deploy_script_bundles_the_model_and_explains_mistakes(rendered, tmp_pat
     missing = deploy("bundle")
     assert missing.returncode == 1
     assert "run 'make ci' first" in missing.stderr
-    for name in ("models/model.joblib", "models/model.json", "reports/metrics.json"):
+    for name in ("models/model.joblib", "reports/metrics.json"):
         (work / name).write_text(name)
+    (work / "models" / "model.json").write_text('{"model_version": "20260101T000000Z-0a1b2c3d"}')
     bundled = deploy("bundle")
     assert bundled.returncode == 0, bundled.stderr
-    assert "(0123456789ab)" in bundled.stdout
+    # The commit and the model's own version: a retrained model gets a new folder and tag.
+    assert "(0123456789ab-20260101T000000Z-0a1b2c3d)" in bundled.stdout
     assert sorted(p.name for p in (work / "dist" / "model").iterdir()) == [
         "metrics.json", "model.joblib", "model.json"]  # fmt: skip
 

@@ -60,14 +60,17 @@ BICEP = [c for c in COMBOS if c.values[0]["iac"] == "bicep"]
 NOT_TAGGABLE = {
     "azurerm_federated_identity_credential",
     "azurerm_monitor_diagnostic_setting",
+    "azurerm_role_definition",
     "azurerm_role_assignment",
     "azurerm_storage_container",
     "azurerm_subnet",
     "azurerm_subnet_network_security_group_association",
+    "aws_appautoscaling_policy",
     "aws_ecr_lifecycle_policy",
     "aws_iam_role_policy",
     "aws_iam_role_policy_attachment",
     "aws_kms_alias",
+    "aws_route_table_association",
     "aws_s3_bucket_lifecycle_configuration",
     "aws_s3_bucket_ownership_controls",
     "aws_s3_bucket_policy",
@@ -114,6 +117,7 @@ UNVALIDATED_PARAMS = {
     "manageIdentities",
     "allowedIpRanges",
     "containerImage",
+    "apiSecrets",
     "healthPath",
     "tags",
     "cdAppliesInfrastructure",
@@ -148,15 +152,15 @@ LIFECYCLE_OUTPUTS = {
     ("bicep", "azure"): {"storage_account_name", "data_container_name", "mlflow_tracking_uri"},
 }
 API_OUTPUTS = {
-    ("terraform", "azure"): {"container_app_name", "api_url"},
-    ("terraform", "aws"): {"apprunner_service_arn", "apprunner_access_role_arn", "api_url"},
+    ("terraform", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
+    ("terraform", "aws"): {"ecs_cluster_name", "ecs_service_name", "api_url"},
     ("terraform", "gcp"): {"cloud_run_service", "api_url"},
-    ("bicep", "azure"): {"container_app_name", "api_url"},
+    ("bicep", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
 }
 # The resource that serves the model API, and where its autoscaling rule lives.
 API_RESOURCE = {
     "azure": "azurerm_container_app",
-    "aws": "aws_apprunner_service",
+    "aws": "aws_ecs_service",
     "gcp": "google_cloud_run_v2_service",
 }
 
@@ -532,25 +536,32 @@ def test_terraform_autoscaling_exactly_when_serving(rendered, combo) -> None:
     assert (tf_dir / "serving.tf").exists() == (combo["serving"] == "fastapi")
     if combo["serving"] == "none":
         assert not apis
-        assert not [k for k in resources if "apprunner" in k[0] or "container_app" in k[0]]
+        assert not [k for k in resources if "ecs" in k[0] or "container_app" in k[0]]
         return
     ((_, api),) = apis.items()
     text = json.dumps(api)
     if combo["cloud"] == "azure":
         template = api["template"][0]
-        assert template["min_replicas"] == "${var.min_replicas}"
+        # 0 until CD's first deployment sets var.min_replicas (the placeholder has no /ready).
+        assert template["min_replicas"] == 0
+        assert "template[0].min_replicas" in json.dumps(api["lifecycle"])
         assert template["max_replicas"] == "${var.max_replicas}"
         assert "var.concurrent_requests" in json.dumps(template["http_scale_rule"])
     elif combo["cloud"] == "aws":
-        ((_, scaling),) = [
-            (k, v)
-            for k, v in resources.items()
-            if k[0] == "aws_apprunner_auto_scaling_configuration_version"
-        ]
-        assert scaling["min_size"] == "${var.min_replicas}"
-        assert scaling["max_size"] == "${var.max_replicas}"
-        assert scaling["max_concurrency"] == "${var.concurrent_requests}"
-        assert "aws_apprunner_auto_scaling_configuration_version.api.arn" in text
+        target = resources[("aws_appautoscaling_target", "api")]
+        assert target["min_capacity"] == "${var.min_replicas}"
+        assert target["max_capacity"] == "${var.max_replicas}"
+        assert "aws_ecs_service.api.name" in target["resource_id"]
+        policy = resources[("aws_appautoscaling_policy", "api")]
+        tracking = policy["target_tracking_scaling_policy_configuration"][0]
+        # Requests per task and minute: concurrent_requests in flight at 100 ms each.
+        assert tracking["target_value"] == "${var.concurrent_requests * 600}"
+        metric = tracking["predefined_metric_specification"][0]
+        assert metric["predefined_metric_type"].strip('"') == "ALBRequestCountPerTarget"
+        # No task before the first deployment: the placeholder has no /ready.
+        assert api["desired_count"] == 0
+        # The load balancer's health check is the readiness path.
+        text = json.dumps(resources[("aws_lb_target_group", "api")])
     else:
         template = api["template"][0]
         assert template["scaling"][0]["min_instance_count"] == "${var.min_replicas}"
@@ -705,7 +716,9 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
     if serving:
         text = app.read_text()
         for needle in (
-            "minReplicas: minReplicas",
+            # The replica floor is 0 while the placeholder (no /ready) runs.
+            "var startReplicas = image == placeholderImage ? 0 : minReplicas",
+            "minReplicas: startReplicas",
             "maxReplicas: maxReplicas",
             "concurrentRequests: string(concurrentRequests)",
             "path: healthPath",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,33 @@ def test_valid_row_and_batch_get_predictions(server: str, rows: list[dict[str, A
     assert len(batch) == 25
     assert batch[0]["prediction"] == single["predictions"][0]["prediction"]
     assert batch[0]["probabilities"] == pytest.approx(single["predictions"][0]["probabilities"])
+
+
+def test_cd_smoke_request_from_the_bundle_is_a_valid_prediction(
+    template_repo: Path, served_project: Path, server: str, tmp_path: Path
+) -> None:
+    """`deploy.sh bundle` writes dist/model/example.json (one held-out row) that the CD smoke
+    test posts to /predict; /ready's model_version is what the smoke test compares."""
+    with_cd = render_copier(
+        template_repo, tmp_path / "cd", {**ANSWERS, "ci_provider": "github", "iac": "terraform"}
+    )
+    work = tmp_path / "project"
+    shutil.copytree(served_project, work, ignore=shutil.ignore_patterns(".venv", "dist"))
+    shutil.copy(with_cd / "scripts" / "deploy.sh", work / "scripts" / "deploy.sh")
+    result = subprocess.run(
+        ["bash", "scripts/deploy.sh", "bundle"], cwd=work, capture_output=True, text=True,
+        env={**os.environ, "GITHUB_SHA": "0123456789abcdef"}, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    version = json.loads((work / "models" / "model.json").read_text())["model_version"]
+    assert f"(0123456789ab-{version})" in result.stdout
+    example = json.loads((work / "dist" / "model" / "example.json").read_text())
+    status, _, body = call(f"{server}/predict", "POST", example)
+    assert status == 200, body
+    assert json.loads(body)["model_version"] == version
+    status, _, body = call(f"{server}/ready")
+    assert status == 200
+    assert f'"model_version":"{version}"' in body.decode()  # what deploy.sh smoke matches
 
 
 # FastAPI's own 422: {"detail": [{"loc": [..., field], "msg": ...}]}; a row's loc has the tag

@@ -36,6 +36,9 @@ PROJECT="{{ cookiecutter.project_slug }}"
 BUNDLE=dist/model
 {%- if cookiecutter.serving == 'fastapi' %}
 IMAGE_ARCHIVE=dist/image.tar
+# With IMAGE_REPOSITORY (the CI system's own registry, e.g. the project's container registry)
+# `image` pushes there once and records the digest here; deployments pull that digest.
+IMAGE_REF_FILE=dist/image.ref
 {%- endif %}
 
 die() {
@@ -47,11 +50,25 @@ usage() {
 	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
-# The commit being delivered: names the model folder{% if cookiecutter.serving == 'fastapi' %} and the image tag{% endif %}.
+# What is delivered: the commit and the bundled model's own version (its training time and
+# config digest), so a model retrained on the same commit gets its own model folder{% if cookiecutter.serving == 'fastapi' %} and image
+# tag (immutable tags never collide){% endif %}. MODEL_VERSION overrides it.
 version() {
-	local sha="${MODEL_VERSION:-${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}}"
+	[[ -z "${MODEL_VERSION:-}" ]] || {
+		echo "$MODEL_VERSION"
+		return
+	}
+	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
 	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
-	echo "${sha:0:12}"
+	echo "${sha:0:12}-$(model_version "$BUNDLE/model.json")"
+}
+
+# The model_version field of a model.json (no JSON tool needed: deployer images lack them).
+model_version() {
+	local text
+	text="$(<"$1")"
+	[[ "$text" =~ \"model_version\":\ *\"([A-Za-z0-9._-]+)\" ]] || die "$1 has no model_version"
+	echo "${BASH_REMATCH[1]}"
 }
 
 # The full commit being delivered (the CI's own variable where git may be missing).
@@ -70,6 +87,13 @@ env_short() {
 	esac
 }
 
+{%- if cookiecutter.iac != 'none' %}
+# Does CD apply the infrastructure? false only when FILE sets NAME to false (the default is true).
+applies_infrastructure() { # applies_infrastructure FILE NAME
+	! grep -Eq "^[[:space:]]*(param[[:space:]]+)?$2[[:space:]]*=[[:space:]]*false\b" "$1"
+}
+
+{%- endif %}
 need() {
 	local tool
 	for tool in "$@"; do
@@ -248,8 +272,36 @@ bundle() {
 	rm -rf "$BUNDLE"
 	mkdir -p "$BUNDLE"
 	cp models/model.joblib models/model.json reports/metrics.json "$BUNDLE/"
+{%- if cookiecutter.serving == 'fastapi' %}
+	example_row "$BUNDLE/model.json" "data/processed/test.csv" "$BUNDLE/example.json"
+{%- endif %}
 	echo "${PROJECT} model bundle: $BUNDLE ($(version))"
 }
+{%- if cookiecutter.serving == 'fastapi' %}
+
+# One held-out row as a /predict request body, for the smoke test: the model's features,
+# typed as the API's request body takes them (serve.build_body: float columns as numbers,
+# the others as text, empty as null).
+example_row() { # example_row MODEL_JSON TEST_CSV OUT
+	[[ -f "$2" ]] || {
+		echo "deploy.sh: $2 not found: the smoke test will not send a prediction" >&2
+		return 0
+	}
+	python3 - "$@" <<'PY'
+import csv, json, sys
+
+meta = json.load(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[2], newline="", encoding="utf-8") as handle:
+    row = next(csv.DictReader(handle))
+columns = meta["input_schema"]["columns"]
+body = {}
+for name in meta["feature_names"]:
+    value, dtype = row.get(name, ""), str(columns[name]["dtype"])
+    body[name] = None if value == "" else float(value) if "float" in dtype else value
+json.dump(body, open(sys.argv[3], "w", encoding="utf-8"))
+PY
+}
+{%- endif %}
 
 {%- if cookiecutter.serving == 'fastapi' %}
 
@@ -262,8 +314,34 @@ image() {
 	mkdir -p models
 	cp "$BUNDLE/model.joblib" "$BUNDLE/model.json" models/
 	docker build --pull --tag "${PROJECT}:$(version)" .
+	if [[ -n "${IMAGE_REPOSITORY:-}" ]]; then
+		local ref
+		ref="${IMAGE_REPOSITORY}:$(version)"
+		ci_registry_login
+		docker tag "${PROJECT}:$(version)" "$ref"
+		docker push "$ref"
+		pushed_digest "$ref" >"$IMAGE_REF_FILE"
+		rm -f "$IMAGE_ARCHIVE"
+		echo "serving image: $(<"$IMAGE_REF_FILE") (${PROJECT}:$(version))"
+		return
+	fi
 	docker save --output "$IMAGE_ARCHIVE" "${PROJECT}:$(version)"
 	echo "serving image: $IMAGE_ARCHIVE (${PROJECT}:$(version))"
+}
+
+# GitLab's job token opens the project's container registry (IMAGE_REPOSITORY there).
+ci_registry_login() {
+	[[ -n "${CI_REGISTRY:-}" && -n "${CI_REGISTRY_PASSWORD:-}" ]] || return 0
+	printf '%s' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+}
+
+# The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
+# by digest, so every deployment is a new revision of exactly the image pushed.
+pushed_digest() {
+	local repo="${1%:*}" digest
+	digest="$(docker image inspect --format '{{ '{{' }}range .RepoDigests{{ '}}' }}{{ '{{' }}println .{{ '}}' }}{{ '{{' }}end{{ '}}' }}' "$1" | grep -m1 "^${repo}@")" ||
+		die "no registry digest for $1 after the push"
+	echo "$digest"
 }
 {%- endif %}
 
@@ -342,6 +420,21 @@ bicep_params() {
 apply() {
 	local planfile="$1"
 	[[ -f "$planfile" ]] || die "$planfile not found: run 'bash scripts/deploy.sh plan $ENV_NAME' first"
+{%- if cookiecutter.iac != 'none' %}
+	local short
+	short="$(env_short "$ENV_NAME")"
+{%- endif %}
+{%- if cookiecutter.iac == 'terraform' %}
+	if ! applies_infrastructure "infra/terraform/envs/${short}.tfvars" cd_applies_infrastructure; then
+		echo "cd_applies_infrastructure = false: the infrastructure of $short is applied by people"
+		return 0
+	fi
+{%- elif cookiecutter.iac == 'bicep' %}
+	if ! applies_infrastructure "infra/bicep/envs/${short}.bicepparam" cdAppliesInfrastructure; then
+		echo "cdAppliesInfrastructure = false: the infrastructure of $short is deployed by people"
+		return 0
+	fi
+{%- endif %}
 	login
 	# >>> cloud: 1. infrastructure: exactly the reviewed plan
 {%- if cookiecutter.iac == 'terraform' %}
@@ -352,7 +445,7 @@ apply() {
 	# Bicep has no plan file: the reviewed what-if was made from this commit's template and
 	# parameters, which are deployed now.
 	local params
-	mapfile -t params < <(bicep_params "$(env_short "$ENV_NAME")")
+	mapfile -t params < <(bicep_params "$short")
 	az deployment group create --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
 		"${params[@]}" --only-show-errors --output none
 {%- else %}
@@ -408,61 +501,77 @@ deploy() {
 
 	# >>> cloud: 3. serving image: push the image built once, then roll the API to it
 	need docker
-	[[ -f "$IMAGE_ARCHIVE" ]] || die "$IMAGE_ARCHIVE not found: run 'bash scripts/deploy.sh image'"
-	docker load --input "$IMAGE_ARCHIVE"
+	if [[ -f "$IMAGE_REF_FILE" ]]; then
+		# The digest `image` pushed to the CI registry: every environment gets the same bytes.
+		ci_registry_login
+		docker pull "$(<"$IMAGE_REF_FILE")"
+		docker tag "$(<"$IMAGE_REF_FILE")" "${PROJECT}:${tag}"
+	else
+		[[ -f "$IMAGE_ARCHIVE" ]] || die "$IMAGE_ARCHIVE not found: run 'bash scripts/deploy.sh image'"
+		docker load --input "$IMAGE_ARCHIVE"
+	fi
 	local ref
 {%- if cookiecutter.cloud == 'azure' %}
 	ref="$(out registry_login_server)/${PROJECT}:${tag}"
 	az acr login --name "$(out registry_name)"
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
+	ref="$(pushed_digest "$ref")"
+	# A new revision of exactly the pushed image{% if cookiecutter.iac != 'none' %}, with the replica floor the app starts without
+	# (0 while it ran the placeholder, which has no /ready){% endif %}.
 	az containerapp update --name "$(out container_app_name)" --resource-group "$(out resource_group_name)" \
-		--image "$ref" --only-show-errors --output none
+		--image "$ref" {% if cookiecutter.iac != 'none' %}--min-replicas "$(out api_min_replicas)" {% endif %}--only-show-errors --output none
 {%- elif cookiecutter.cloud == 'aws' %}
-	local service role port config
+	local cluster service current old definition count
 	ref="$(out registry_url):${tag}"
 	aws ecr get-login-password | docker login --username AWS --password-stdin "$(out registry_login_server)"
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
-	service="$(out apprunner_service_arn)"
-	role="$(out apprunner_access_role_arn)"
-	port="$(aws apprunner describe-service --service-arn "$service" \
-		--query Service.SourceConfiguration.ImageRepository.ImageConfiguration.Port --output text)"
-	config="$(printf '{"ImageRepository":{"ImageIdentifier":"%s","ImageRepositoryType":"ECR","ImageConfiguration":{"Port":"%s"}},"AuthenticationConfiguration":{"AccessRoleArn":"%s"},"AutoDeploymentsEnabled":false}' \
-		"$ref" "$port" "$role")"
-	aws apprunner update-service --service-arn "$service" --source-configuration "$config" --output text \
-		--query Service.Status
-	wait_for_apprunner "$service"
+	ref="$(pushed_digest "$ref")"
+	cluster="$(out ecs_cluster_name)"
+	service="$(out ecs_service_name)"
+	# A new revision of the service's task definition, the same but for the image.
+	current="$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].taskDefinition' --output text)"
+	old="$(aws ecs describe-task-definition --task-definition "$current" \
+		--query 'taskDefinition.containerDefinitions[0].image' --output text)"
+	definition="$(aws ecs describe-task-definition --task-definition "$current" --output json \
+		--query 'taskDefinition.{family: family, taskRoleArn: taskRoleArn, executionRoleArn: executionRoleArn, networkMode: networkMode, containerDefinitions: containerDefinitions, requiresCompatibilities: requiresCompatibilities, cpu: cpu, memory: memory, runtimePlatform: runtimePlatform}')"
+	definition="${definition//"\"$old\""/"\"$ref\""}"
+	definition="$(aws ecs register-task-definition --cli-input-json "$definition" \
+		--query taskDefinition.taskDefinitionArn --output text)"
+	# The service starts with no task (the placeholder has no /ready): the first rollout
+	# starts the autoscaling minimum, later ones keep the count autoscaling set.
+	count=()
+	if [[ "$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].desiredCount' --output text)" == 0 ]]; then
+		count=(--desired-count "$(aws application-autoscaling describe-scalable-targets --service-namespace ecs \
+			--resource-ids "service/${cluster}/${service}" --query 'ScalableTargets[0].MinCapacity' --output text)")
+		[[ "${count[1]}" =~ ^[0-9]+$ && "${count[1]}" != 0 ]] || count=(--desired-count 1)
+	fi
+	aws ecs update-service --cluster "$cluster" --service "$service" --task-definition "$definition" \
+		"${count[@]}" --query service.taskDefinition --output text
+	# Until the new tasks pass the load balancer's /ready check (the circuit breaker rolls a
+	# failing revision back; the wait then fails after 40 checks, 10 minutes).
+	aws ecs wait services-stable --cluster "$cluster" --services "$service"
+	[[ "$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+		--query 'services[0].taskDefinition' --output text)" == "$definition" ]] ||
+		die "ECS rolled back to $current: the new tasks did not get healthy (see the service's events)"
 {%- else %}
 	ref="$(out registry_url)/${PROJECT}:${tag}"
 	gcloud auth configure-docker "$(out registry_login_server)" --quiet
 	docker tag "${PROJECT}:${tag}" "$ref"
 	docker push "$ref"
+	ref="$(pushed_digest "$ref")"
 	gcloud run services update "$(out cloud_run_service)" --image "$ref" --region "$(out region)" \
 		--project "$(out project_id)" --quiet
 {%- endif %}
 	echo "serving image $ref live in $ENV_NAME"
 {%- endif %}
 }
-{%- if cookiecutter.serving == 'fastapi' and cookiecutter.cloud == 'aws' %}
-
-wait_for_apprunner() { # App Runner deploys asynchronously: wait up to 15 minutes
-	local status
-	for _ in $(seq 90); do
-		status="$(aws apprunner describe-service --service-arn "$1" --query Service.Status --output text)"
-		case "$status" in
-		RUNNING) return 0 ;;
-		OPERATION_IN_PROGRESS) sleep 10 ;;
-		*) die "App Runner service is $status" ;;
-		esac
-	done
-	die "App Runner deployment did not finish within 15 minutes"
-}
-{%- endif %}
 
 # ---------------------------------------------------------------------------------- smoke
-# Is the live model the one this pipeline built{% if cookiecutter.serving == 'fastapi' %}, and does the API answer{% endif %}? Add a real
-# prediction request here once your API's input is settled.
+# Is the live model the one this pipeline built{% if cookiecutter.serving == 'fastapi' %}, is the API ready with it, and does it predict{% endif %}?
 smoke() {
 	local tmp
 	login
@@ -475,15 +584,54 @@ smoke() {
 		die "the model live in $ENV_NAME is not the one built by this pipeline"
 	echo "smoke test: model $(version) is live in $ENV_NAME"
 {%- if cookiecutter.serving == 'fastapi' %}
-	local url
+	local url expected answer
 	url="$(out api_url)"
+	url="${url%/}"
+	expected="$(model_version "$BUNDLE/model.json")"
 	need curl
-	curl --fail --silent --show-error --retry 12 --retry-delay 10 --retry-all-errors --max-time 10 \
-		"${url%/}/health"
-	echo
-	echo "smoke test: ${url%/}/health answers"
+	api_auth
+	# /ready answers 200 only with a model loaded; its model_version must be the bundle's
+	# (replicas of the previous revision may still answer for a moment: retried).
+	for _ in $(seq 30); do
+		answer="$(curl --silent --max-time 10 "${AUTH[@]}" "$url/ready" || true)"
+		[[ "$answer" == *"\"model_version\":\"$expected\""* ]] && break
+		sleep 10
+	done
+	[[ "$answer" == *"\"model_version\":\"$expected\""* ]] ||
+		die "$url/ready does not serve model $expected: ${answer:-no answer}"
+	echo "smoke test: $url/ready serves model $expected"
+	if [[ -f "$BUNDLE/example.json" ]]; then
+		answer="$(curl --fail-with-body --silent --show-error --max-time 30 "${AUTH[@]}" \
+			--header 'Content-Type: application/json' --data "@$BUNDLE/example.json" "$url/predict")" ||
+			die "$url/predict failed: $answer"
+		[[ "$answer" == *"\"predictions\":"* ]] || die "$url/predict answered without predictions: $answer"
+		echo "smoke test: $url/predict answers: $answer"
+	fi
 {%- endif %}
 }
+{%- if cookiecutter.serving == 'fastapi' %}
+
+# >>> cloud: how the smoke test authenticates to the API (AUTH: curl arguments).
+api_auth() {
+{%- if cookiecutter.cloud == 'gcp' %}
+	# Cloud Run admits only callers with roles/run.invoker (the CD service account, serving.tf)
+	# and an ID token for the service's URL. Impersonating the service account mints it from
+	# any credentials, Workload Identity Federation's included.
+	local account="${GCP_SERVICE_ACCOUNT:-}" token
+{%- if cookiecutter.iac == 'terraform' %}
+	[[ -n "$account" ]] || account="$(out cd_service_account)"
+{%- else %}
+	[[ -n "$account" ]] || account="$(gcloud config get-value account 2>/dev/null)"
+{%- endif %}
+	token="$(gcloud auth print-identity-token --impersonate-service-account="$account" \
+		--audiences="$(out api_url)" --include-email --quiet 2>/dev/null)" ||
+		die "cannot mint an ID token as $account for the API (roles/iam.serviceAccountOpenIdTokenCreator)"
+	AUTH=(--header "Authorization: Bearer $token")
+{%- else %}
+	AUTH=() # the API is public; add your API's authentication here
+{%- endif %}
+}
+{%- endif %}
 
 {%- if cookiecutter.iac == 'terraform' %}
 # Reading outputs needs the environment's state (the backend of envs/ENV.backend.hcl).

@@ -42,7 +42,14 @@ param manageIdentities bool = false
 @description('Let the CD identity deploy this template too (scripts/deploy.sh runs az deployment group create before each deployment): it then administers the resource group. false: CD only pushes images, uploads models{% if cookiecutter.serving == 'fastapi' %} and deploys the API{% endif %}.')
 param cdAppliesInfrastructure bool = true
 
-@description('Public IP ranges (CIDR) allowed through the storage account and key vault firewalls, e.g. your office or CI egress.')
+@description('Network access to the storage account and key vault. public: any network, Entra ID auth still required (hosted CI runners work). restricted: default-deny firewalls admitting Azure services{% if cookiecutter.serving == 'fastapi' %}, the model API subnet{% endif %} and allowedIpRanges (CI then needs self-hosted runners inside them).')
+@allowed([
+  'public'
+  'restricted'
+])
+param networkPosture string = 'public'
+
+@description('Public IP ranges (CIDR) allowed through the storage account and key vault firewalls when networkPosture is restricted, e.g. your office or self-hosted runners\' egress.')
 param allowedIpRanges array = []
 
 @description('Replication of the data and model storage account.')
@@ -65,13 +72,19 @@ param retentionDays int = 90
 @description('Image the model API runs. CD deploys new images with `az containerapp update`; pass the running image here when you redeploy the infrastructure, or it is reset to this placeholder.')
 param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 
+// The public placeholder of the first deployment (no model, no /ready): containerImage's default.
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+
+@description('Environment variables of the model API read from Key Vault secrets: {ENV_VAR: \'secret-name\'}. Create the secrets yourself (az keyvault secret set). Empty: none.')
+param apiSecrets object = {}
+
 @description('Port the model API listens on inside the container.')
 @minValue(1)
 @maxValue(65535)
 param containerPort int = 8000
 
-@description('HTTP path of the model API\'s health endpoint, used by the liveness and readiness probes.')
-param healthPath string = '/health'
+@description('HTTP path of the model API\'s readiness endpoint (200 only once a model is loaded), used by the readiness probe; liveness uses /health.')
+param healthPath string = '/ready'
 
 @description('Autoscaling floor: replicas kept running when idle (0 scales to zero).')
 @minValue(0)
@@ -83,10 +96,10 @@ param minReplicas int = 0
 @maxValue(100)
 param maxReplicas int = 10
 
-@description('Autoscaling rule: concurrent requests per replica before another replica is added.')
+@description('Autoscaling rule: concurrent requests per replica before another replica is added. One replica meets the 100 ms p95 target up to about 15 in flight (docs/serving.md).')
 @minValue(1)
 @maxValue(1000)
-param concurrentRequests int = 50
+param concurrentRequests int = 15
 
 @description('vCPU per replica as a string (0.25 to 2 in steps of 0.25); memory is twice the CPU in GiB.')
 @allowed([
@@ -160,6 +173,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     sku: storageSku
     retentionDays: retentionDays
+    networkPosture: networkPosture
     allowedIpRanges: allowedIpRanges
     allowedSubnetIds: {% if cookiecutter.serving == 'fastapi' %}[
       network.outputs.appsSubnetId
@@ -174,6 +188,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: 'kv${compactName}'
     location: location
+    networkPosture: networkPosture
     allowedIpRanges: allowedIpRanges
     allowedSubnetIds: {% if cookiecutter.serving == 'fastapi' %}[
       network.outputs.appsSubnetId
@@ -235,11 +250,12 @@ module containerApp 'modules/containerapp.bicep' = {
     port: containerPort
     healthPath: healthPath
     minReplicas: minReplicas
+    placeholderImage: placeholderImage
     maxReplicas: maxReplicas
     concurrentRequests: concurrentRequests
     cpu: cpu
-    modelStoreUrl: '${storage.outputs.blobEndpoint}models'
     keyVaultUrl: keyVault.outputs.uri
+    apiSecrets: apiSecrets
     tags: allTags
   }
   // The identity must be allowed to pull from the registry before the first revision starts.
@@ -274,6 +290,8 @@ module appAccess 'modules/appaccess.bicep' = if (manageIdentities) {
   name: 'app-access'
   params: {
     containerAppName: containerApp.outputs.name
+    appEnvironmentName: containerApp.outputs.environmentName
+    apiIdentityId: identity.outputs.apiIdentityId
     cdPrincipalId: identity.outputs.cdPrincipalId
   }
 }
@@ -329,6 +347,9 @@ output subscription_id string = subscription().subscriptionId
 
 @description('Container App of the model API (az containerapp update --name).')
 output container_app_name string = containerApp.outputs.name
+
+@description('Replica floor CD sets with each deployment (az containerapp update --min-replicas).')
+output api_min_replicas int = minReplicas
 
 @description('Public HTTPS URL of the model API.')
 output api_url string = 'https://${containerApp.outputs.fqdn}'

@@ -304,10 +304,7 @@ locals {
         resources = [aws_sagemaker_mlflow_tracking_server.main.arn]
       },
 {%- endif %}
-{%- if cookiecutter.serving == 'fastapi' %}
-      { sid = "DeployApi", actions = ["apprunner:DescribeService", "apprunner:StartDeployment", "apprunner:UpdateService"], resources = [aws_apprunner_service.api.arn] },
-      { sid = "PassApiRoles", actions = ["iam:PassRole"], resources = [aws_iam_role.apprunner_access.arn, aws_iam_role.api.arn] },
-{%- endif %}
+      # Deploying the model API (ECS) is the cd_deploy_api policy in serving.tf.
     ], local.state_statements.write)
 
     # Plan: ReadOnlyAccess (attached below) plus what it lacks: decrypting the model store

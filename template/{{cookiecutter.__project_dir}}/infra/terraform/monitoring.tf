@@ -1,6 +1,7 @@
 {%- if cookiecutter.cloud == 'azure' -%}
-# Monitoring: a Log Analytics workspace collects logs and metrics of every resource here, and
-# Application Insights (on top of it) receives the ML workspace's and the model API's telemetry.
+# Monitoring: a Log Analytics workspace collects logs and metrics of every resource here (the
+# model API's logs through its Container Apps environment), and Application Insights (on top of
+# it) is the ML workspace's, which requires one.
 
 resource "azurerm_log_analytics_workspace" "main" {
   name                = "log-${local.name}"
@@ -86,8 +87,8 @@ resource "aws_sns_topic_subscription" "alerts_email" {
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   alarm_name          = "${local.name}-api-5xx"
   alarm_description   = "The model API answers with server errors"
-  namespace           = "AWS/AppRunner"
-  metric_name         = "5xxStatusResponses"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -98,8 +99,8 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   ok_actions          = [aws_sns_topic.alerts.arn]
 
   dimensions = {
-    ServiceName = aws_apprunner_service.api.service_name
-    ServiceID   = aws_apprunner_service.api.service_id
+    LoadBalancer = aws_lb.api.arn_suffix
+    TargetGroup  = aws_lb_target_group.api.arn_suffix
   }
 
   tags = local.tags
@@ -107,20 +108,20 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
 
 resource "aws_cloudwatch_metric_alarm" "api_latency" {
   alarm_name          = "${local.name}-api-latency"
-  alarm_description   = "The model API's p95 latency is above one second"
-  namespace           = "AWS/AppRunner"
-  metric_name         = "RequestLatency"
+  alarm_description   = "The model API's p95 latency is above one second (TargetResponseTime is in seconds)"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
   extended_statistic  = "p95"
   period              = 300
   evaluation_periods  = 3
-  threshold           = 1000
+  threshold           = 1
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
 
   dimensions = {
-    ServiceName = aws_apprunner_service.api.service_name
-    ServiceID   = aws_apprunner_service.api.service_id
+    LoadBalancer = aws_lb.api.arn_suffix
+    TargetGroup  = aws_lb_target_group.api.arn_suffix
   }
 
   tags = local.tags

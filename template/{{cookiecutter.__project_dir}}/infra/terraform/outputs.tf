@@ -95,6 +95,11 @@ output "container_app_name" {
   value       = azurerm_container_app.api.name
 }
 
+output "api_min_replicas" {
+  description = "Replica floor CD sets with each deployment (az containerapp update --min-replicas): the app starts at 0 while it runs the placeholder image."
+  value       = var.min_replicas
+}
+
 output "api_url" {
   description = "Public HTTPS URL of the model API."
   value       = "https://${azurerm_container_app.api.ingress[0].fqdn}"
@@ -169,19 +174,19 @@ output "trainer_role_arn" {
 }
 {%- if cookiecutter.serving == 'fastapi' %}
 
-output "apprunner_service_arn" {
-  description = "App Runner service of the model API (aws apprunner update-service --service-arn)."
-  value       = aws_apprunner_service.api.arn
+output "ecs_cluster_name" {
+  description = "ECS cluster of the model API (aws ecs update-service --cluster)."
+  value       = aws_ecs_cluster.main.name
 }
 
-output "apprunner_access_role_arn" {
-  description = "Role App Runner pulls private ECR images with (needed when CD switches the image)."
-  value       = aws_iam_role.apprunner_access.arn
+output "ecs_service_name" {
+  description = "ECS service of the model API (aws ecs update-service --service): CD registers task definition revisions and rolls it."
+  value       = aws_ecs_service.api.name
 }
 
 output "api_url" {
-  description = "Public HTTPS URL of the model API."
-  value       = "https://${aws_apprunner_service.api.service_url}"
+  description = "URL of the model API: the load balancer's DNS name (HTTPS once certificate_arn is set)."
+  value       = "${var.certificate_arn == "" ? "http" : "https"}://${aws_lb.api.dns_name}"
 }
 {%- endif %}
 {%- else %}

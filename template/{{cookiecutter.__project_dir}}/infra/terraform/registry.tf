@@ -9,10 +9,12 @@ resource "azurerm_container_registry" "main" {
   sku = "Premium"
 
   # Pushes and pulls authenticate with Entra ID identities (no shared admin password).
-  admin_enabled             = false
-  anonymous_pull_enabled    = false
-  data_endpoint_enabled     = true
-  export_policy_enabled     = false
+  admin_enabled          = false
+  anonymous_pull_enabled = false
+  data_endpoint_enabled  = true
+  # Exports stay allowed: Azure accepts export_policy_enabled = false only with public network
+  # access disabled, and hosted runners push over the public endpoint (Entra ID auth).
+  export_policy_enabled     = true
   quarantine_policy_enabled = false
   retention_policy_in_days  = 30
   trust_policy_enabled      = true
@@ -27,7 +29,7 @@ resource "azurerm_container_registry" "main" {
 {%- elif cookiecutter.cloud == 'aws' %}
 resource "aws_ecr_repository" "main" {
   name = local.name
-  # A tag, once pushed, always means the same image: CD tags images with the commit.
+  # A tag, once pushed, always means the same image: CD tags images <commit>-<model version>.
   image_tag_mutability = "IMMUTABLE"
 
   image_scanning_configuration {
@@ -66,7 +68,7 @@ resource "google_artifact_registry_repository" "main" {
   kms_key_name  = google_kms_crypto_key.main.id
   labels        = local.labels
 
-  # A tag, once pushed, always means the same image: CD tags images with the commit.
+  # A tag, once pushed, always means the same image: CD tags images <commit>-<model version>.
   docker_config {
     immutable_tags = true
   }

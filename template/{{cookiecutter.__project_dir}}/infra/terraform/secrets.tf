@@ -14,8 +14,9 @@ resource "azurerm_key_vault" "main" {
   soft_delete_retention_days = 90
   purge_protection_enabled   = true
 
+  # The firewall follows var.network_posture (variables.tf), like the storage account's.
   network_acls {
-    default_action = "Deny"
+    default_action = var.network_posture == "restricted" ? "Deny" : "Allow"
     bypass         = "AzureServices"
     ip_rules       = var.allowed_ip_ranges
 {%- if cookiecutter.serving == 'fastapi' %}

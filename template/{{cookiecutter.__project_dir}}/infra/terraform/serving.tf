@@ -1,7 +1,7 @@
 {%- if cookiecutter.cloud == 'azure' -%}
 # The model API: a Container App that scales on concurrent HTTP requests between min_replicas
-# and max_replicas, pulls from the registry and reads models and secrets with its own managed
-# identity. CD deploys new images (`az containerapp update --image`); Terraform owns the rest.
+# and max_replicas, pulls from the registry and reads its secrets (var.api_secrets, from Key
+# Vault) with its own managed identity. CD deploys new images (`az containerapp update --image`); Terraform owns the rest.
 
 resource "azurerm_user_assigned_identity" "api" {
   name                = "id-${local.name}-api"
@@ -12,8 +12,8 @@ resource "azurerm_user_assigned_identity" "api" {
 
 resource "azurerm_role_assignment" "api" {
   for_each = {
+    # The image carries its model: the API reads no model store, only its secrets.
     pull-images  = { scope = azurerm_container_registry.main.id, role = "AcrPull" }
-    read-models  = { scope = azurerm_storage_account.ml.id, role = "Storage Blob Data Reader" }
     read-secrets = { scope = azurerm_key_vault.main.id, role = "Key Vault Secrets User" }
   }
 
@@ -106,9 +106,22 @@ resource "azurerm_container_app" "api" {
     }
   }
 
+  # Key Vault references, read with the API's identity when a revision starts.
+  dynamic "secret" {
+    for_each = var.api_secrets
+    content {
+      name                = lower(replace(secret.key, "_", "-"))
+      identity            = azurerm_user_assigned_identity.api.id
+      key_vault_secret_id = "${azurerm_key_vault.main.vault_uri}secrets/${secret.value}"
+    }
+  }
+
   template {
     # Autoscaling: one more replica per `concurrent_requests` requests in flight.
-    min_replicas = var.min_replicas
+    # 0 until the first deployment: the placeholder image has no /ready, and a replica failing
+    # its readiness probe would keep the first revision from provisioning. CD sets
+    # var.min_replicas with each deployment (output api_min_replicas, scripts/deploy.sh).
+    min_replicas = 0
     max_replicas = var.max_replicas
 
     http_scale_rule {
@@ -127,14 +140,13 @@ resource "azurerm_container_app" "api" {
         value = var.environment
       }
 
-      env {
-        name  = "MODEL_STORE_URL"
-        value = "${azurerm_storage_account.ml.primary_blob_endpoint}${azurerm_storage_container.models.name}"
-      }
-
-      env {
-        name  = "KEY_VAULT_URL"
-        value = azurerm_key_vault.main.vault_uri
+      # var.api_secrets: environment variables from Key Vault secrets (the secret blocks above).
+      dynamic "env" {
+        for_each = var.api_secrets
+        content {
+          name        = env.key
+          secret_name = lower(replace(env.key, "_", "-"))
+        }
       }
 
       env {
@@ -142,10 +154,11 @@ resource "azurerm_container_app" "api" {
         value = azurerm_user_assigned_identity.api.client_id
       }
 
+      # Alive = the process answers; ready = a model is loaded (var.health_path).
       liveness_probe {
         transport = "HTTP"
         port      = var.container_port
-        path      = var.health_path
+        path      = "/health"
       }
 
       readiness_probe {
@@ -157,8 +170,8 @@ resource "azurerm_container_app" "api" {
   }
 
   lifecycle {
-    # CD owns the image tag.
-    ignore_changes = [template[0].container[0].image]
+    # CD owns the image and the replica floor.
+    ignore_changes = [template[0].container[0].image, template[0].min_replicas]
   }
 
   tags = local.tags
@@ -166,50 +179,267 @@ resource "azurerm_container_app" "api" {
   # The identity must be allowed to pull before the first revision starts.
   depends_on = [azurerm_role_assignment.api]
 }
-{%- elif cookiecutter.cloud == 'aws' -%}
-# The model API: an App Runner service that scales on concurrent requests between min_replicas
-# and max_replicas, pulls from ECR, and reads models and secrets with its own instance role.
-# CD deploys new images (`aws apprunner update-service`); Terraform owns the rest.
 
-resource "aws_iam_role" "apprunner_access" {
-  name                 = "${local.name}-apprunner-ecr"
-  description          = "Lets App Runner pull ${local.name}'s images from ECR"
-  assume_role_policy   = data.aws_iam_policy_document.apprunner_access_assume.json
-  permissions_boundary = aws_iam_policy.workload_boundary.arn
-  tags                 = local.tags
+# `az containerapp update --image` (CD) re-sends the whole app, so Azure also checks two
+# linked permissions: joining the app's environment and assigning the API's identity. CD's
+# Contributor on the app lacks both; this role holds exactly those two actions.
+resource "azurerm_role_definition" "cd_update_api" {
+  name        = "${local.name} CD updates the model API"
+  scope       = azurerm_resource_group.main.id
+  description = "The linked permissions of az containerapp update: join the environment, assign the API's identity."
+
+  permissions {
+    actions = [
+      "Microsoft.App/managedEnvironments/join/action",
+      "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ]
+  }
+
+  assignable_scopes = [azurerm_resource_group.main.id]
 }
 
-data "aws_iam_policy_document" "apprunner_access_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+resource "azurerm_role_assignment" "cd_update_api" {
+  for_each = {
+    environment  = azurerm_container_app_environment.main.id
+    api-identity = azurerm_user_assigned_identity.api.id
+  }
 
-    principals {
-      type        = "Service"
-      identifiers = ["build.apprunner.amazonaws.com"]
+  scope              = each.value
+  role_definition_id = azurerm_role_definition.cd_update_api.role_definition_resource_id
+  principal_id       = azurerm_user_assigned_identity.ci["cd"].principal_id
+  principal_type     = "ServicePrincipal"
+}
+{%- elif cookiecutter.cloud == 'aws' -%}
+# The model API: an ECS service on Fargate behind an Application Load Balancer (App Runner
+# takes no new customers). It scales between min_replicas and max_replicas on requests per
+# task, pulls from ECR, logs to CloudWatch and reads models and secrets with its own task role.
+# CD rolls a new task definition revision with the new image (`scripts/deploy.sh deploy`);
+# Terraform owns the rest.
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+# A VPC of its own with two public subnets in two zones: the load balancer needs two zones,
+# and tasks with public IPs pull images and write logs without a NAT gateway. The tasks'
+# security group admits only the load balancer.
+resource "aws_vpc" "main" {
+  cidr_block           = "10.40.0.0/16"
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+  tags                 = merge(local.tags, { Name = local.name })
+}
+
+# The VPC's default security group denies everything (nothing uses it).
+resource "aws_default_security_group" "main" {
+  vpc_id = aws_vpc.main.id
+  tags   = local.tags
+}
+
+resource "aws_subnet" "public" {
+  count             = 2
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+  tags              = merge(local.tags, { Name = "${local.name}-public-${count.index}" })
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+  tags   = local.tags
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+  tags   = local.tags
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+}
+
+resource "aws_route_table_association" "public" {
+  count          = 2
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_security_group" "alb" {
+  name        = "${local.name}-alb"
+  description = "The model API's load balancer: HTTP(S) from the internet, to the tasks only"
+  vpc_id      = aws_vpc.main.id
+  tags        = local.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb" {
+  for_each          = toset(var.certificate_arn == "" ? ["80"] : ["80", "443"])
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP${each.value == "443" ? "S" : ""} from the internet"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = tonumber(each.value)
+  to_port           = tonumber(each.value)
+  tags              = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "To the API tasks"
+  referenced_security_group_id = aws_security_group.api.id
+  ip_protocol                  = "tcp"
+  from_port                    = var.container_port
+  to_port                      = var.container_port
+  tags                         = local.tags
+}
+
+resource "aws_security_group" "api" {
+  name        = "${local.name}-api"
+  description = "The model API's tasks: requests from the load balancer only"
+  vpc_id      = aws_vpc.main.id
+  tags        = local.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "api_from_alb" {
+  security_group_id            = aws_security_group.api.id
+  description                  = "From the load balancer"
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = var.container_port
+  to_port                      = var.container_port
+  tags                         = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "api_https" {
+  security_group_id = aws_security_group.api.id
+  description       = "HTTPS to AWS APIs (ECR, S3, Secrets Manager, CloudWatch Logs)"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  tags              = local.tags
+}
+
+resource "aws_lb" "api" {
+  name                       = substr("${local.name}-api", 0, 32)
+  load_balancer_type         = "application"
+  internal                   = false
+  security_groups            = [aws_security_group.alb.id]
+  subnets                    = aws_subnet.public[*].id
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.environment == "prod"
+  tags                       = local.tags
+}
+
+resource "aws_lb_target_group" "api" {
+  name        = substr("${local.name}-api", 0, 32)
+  port        = var.container_port
+  protocol    = "HTTP"
+  target_type = "ip"
+  vpc_id      = aws_vpc.main.id
+  # Short drain: requests take milliseconds.
+  deregistration_delay = 30
+  tags                 = local.tags
+
+  # Ready = a model is loaded (/ready answers 503 without one).
+  health_check {
+    path                = var.health_path
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+# HTTPS with certificate_arn (an ACM certificate for your domain; HTTP then redirects to it),
+# else plain HTTP on the load balancer's own DNS name: AWS issues no certificate for it.
+resource "aws_lb_listener" "api" {
+  load_balancer_arn = aws_lb.api.arn
+  port              = var.certificate_arn == "" ? 80 : 443
+  protocol          = var.certificate_arn == "" ? "HTTP" : "HTTPS"
+  ssl_policy        = var.certificate_arn == "" ? null : "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn == "" ? null : var.certificate_arn
+  tags              = local.tags
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+}
+
+resource "aws_lb_listener" "redirect_to_https" {
+  count             = var.certificate_arn == "" ? 0 : 1
+  load_balancer_arn = aws_lb.api.arn
+  port              = 80
+  protocol          = "HTTP"
+  tags              = local.tags
+
+  default_action {
+    type = "redirect"
+
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
     }
   }
 }
 
-resource "aws_iam_role_policy_attachment" "apprunner_access" {
-  role       = aws_iam_role.apprunner_access.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSAppRunnerServicePolicyForECRAccess"
+resource "aws_ecs_cluster" "main" {
+  name = local.name
+  tags = local.tags
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
 }
 
-resource "aws_iam_role" "api" {
-  name                 = "${local.name}-api"
-  description          = "Instance role of ${local.name}'s model API"
-  assume_role_policy   = data.aws_iam_policy_document.api_assume.json
+resource "aws_cloudwatch_log_group" "api" {
+  name              = "/${var.project}/${var.environment}/api"
+  retention_in_days = var.retention_days
+  kms_key_id        = aws_kms_key.main.arn
+  tags              = local.tags
+}
+
+# Execution role: ECS pulls the image and writes the logs with it.
+resource "aws_iam_role" "api_execution" {
+  name                 = "${local.name}-api-execution"
+  description          = "Lets ECS pull ${local.name}'s images and write the API's logs"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
   permissions_boundary = aws_iam_policy.workload_boundary.arn
   tags                 = local.tags
 }
 
-data "aws_iam_policy_document" "api_assume" {
+resource "aws_iam_role_policy_attachment" "api_execution" {
+  role       = aws_iam_role.api_execution.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+# Task role: what the API's code may do.
+resource "aws_iam_role" "api" {
+  name                 = "${local.name}-api"
+  description          = "Task role of ${local.name}'s model API"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
+  tags                 = local.tags
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
   statement {
     actions = ["sts:AssumeRole"]
 
     principals {
       type        = "Service"
-      identifiers = ["tasks.apprunner.amazonaws.com"]
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    # Only tasks of this account (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }
@@ -240,76 +470,154 @@ data "aws_iam_policy_document" "api" {
   }
 }
 
-# Autoscaling: one more instance per `concurrent_requests` requests in flight.
-resource "aws_apprunner_auto_scaling_configuration_version" "api" {
-  auto_scaling_configuration_name = substr(local.name, 0, 32)
-  max_concurrency                 = var.concurrent_requests
-  min_size                        = var.min_replicas
-  max_size                        = var.max_replicas
-  tags                            = local.tags
-}
+# The first revision runs var.container_image; CD registers the next ones (same settings,
+# its image by digest) and Terraform leaves them alone.
+resource "aws_ecs_task_definition" "api" {
+  family                   = "${local.name}-api"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = tostring(var.cpu * 1024)
+  memory                   = tostring(var.memory_gib * 1024)
+  execution_role_arn       = aws_iam_role.api_execution.arn
+  task_role_arn            = aws_iam_role.api.arn
+  tags                     = local.tags
 
-resource "aws_apprunner_service" "api" {
-  service_name                   = "${local.name}-api"
-  auto_scaling_configuration_arn = aws_apprunner_auto_scaling_configuration_version.api.arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
 
-  source_configuration {
-    auto_deployments_enabled = false
-
-    authentication_configuration {
-      access_role_arn = aws_iam_role.apprunner_access.arn
-    }
-
-    image_repository {
-      image_identifier      = var.container_image
-      image_repository_type = startswith(var.container_image, "public.ecr.aws/") ? "ECR_PUBLIC" : "ECR"
-
-      image_configuration {
-        port = tostring(var.container_port)
-
-        runtime_environment_variables = {
-          ENVIRONMENT     = var.environment
-          MODEL_BUCKET    = aws_s3_bucket.ml.bucket
-          APP_SECRETS_ARN = aws_secretsmanager_secret.app.arn
-        }
+  container_definitions = jsonencode([{
+    name                   = "api"
+    image                  = var.container_image
+    essential              = true
+    readonlyRootFilesystem = true
+    portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+    environment = [
+      { name = "ENVIRONMENT", value = var.environment },
+      { name = "MODEL_BUCKET", value = aws_s3_bucket.ml.bucket },
+      { name = "APP_SECRETS_ARN", value = aws_secretsmanager_secret.app.arn },
+    ]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.api.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "api"
       }
     }
+  }])
+}
+
+resource "aws_ecs_service" "api" {
+  name            = "${local.name}-api"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.api.arn
+  launch_type     = "FARGATE"
+  # No task before the first deployment: the placeholder image has no /ready and would fail
+  # the target group's health check. CD's first rollout sets the count to the autoscaling
+  # minimum (scripts/deploy.sh) and waits for healthy tasks.
+  desired_count                     = 0
+  health_check_grace_period_seconds = 60
+  propagate_tags                    = "SERVICE"
+  tags                              = local.tags
+
+  network_configuration {
+    subnets          = aws_subnet.public[*].id
+    security_groups  = [aws_security_group.api.id]
+    assign_public_ip = true
   }
 
-  instance_configuration {
-    cpu               = tostring(var.cpu * 1024)
-    memory            = tostring(var.memory_gib * 1024)
-    instance_role_arn = aws_iam_role.api.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = var.container_port
   }
 
-  health_check_configuration {
-    protocol            = "HTTP"
-    path                = var.health_path
-    interval            = 10
-    timeout             = 5
-    healthy_threshold   = 1
-    unhealthy_threshold = 3
-  }
-
-  encryption_configuration {
-    kms_key = aws_kms_key.main.arn
+  # A revision whose tasks never get healthy is rolled back to the last working one.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
   }
 
   lifecycle {
-    # CD owns the image.
-    ignore_changes = [
-      source_configuration[0].image_repository[0].image_identifier,
-      source_configuration[0].image_repository[0].image_repository_type,
-    ]
+    # CD owns the task definition revision; autoscaling owns the task count.
+    ignore_changes = [task_definition, desired_count]
   }
 
-  tags = local.tags
+  depends_on = [aws_lb_listener.api, aws_iam_role_policy_attachment.api_execution]
+}
+
+# Autoscaling: requests per task and minute, from the concurrency a task serves within the
+# latency target: concurrent_requests in flight at 100 ms each = concurrent_requests x 600
+# requests a minute (docs/serving.md).
+resource "aws_appautoscaling_target" "api" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.api.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.min_replicas
+  max_capacity       = var.max_replicas
+  tags               = local.tags
+}
+
+resource "aws_appautoscaling_policy" "api" {
+  name               = "${local.name}-api-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value = var.concurrent_requests * 600
+
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${aws_lb.api.arn_suffix}/${aws_lb_target_group.api.arn_suffix}"
+    }
+  }
+}
+
+# CD deploys the API: it registers task definition revisions and points the service at them,
+# and may hand ECS only the API's two roles (iam:PassRole, to ECS tasks only).
+resource "aws_iam_role_policy" "cd_deploy_api" {
+  name   = "deploy-api"
+  role   = aws_iam_role.ci["cd"].id
+  policy = data.aws_iam_policy_document.cd_deploy_api.json
+}
+
+data "aws_iam_policy_document" "cd_deploy_api" {
+  statement {
+    sid       = "RollTheService"
+    actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
+    resources = [aws_ecs_service.api.id]
+  }
+
+  # These actions support no resource-level permissions (Resource must be "*"). The
+  # scalable target gives the first rollout its task count.
+  statement {
+    sid       = "RegisterTaskDefinitions"
+    actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "application-autoscaling:DescribeScalableTargets"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PassTheApiRoles"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.api_execution.arn, aws_iam_role.api.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
 }
 {%- else -%}
 # The model API: a Cloud Run service that scales on concurrent requests between min_replicas
 # and max_replicas, runs as its own service account and reads models and secrets with it.
-# CD deploys new images (`gcloud run deploy --image`); Terraform owns the rest. Callers need
-# roles/run.invoker (grant it to allUsers only for a deliberately public API).
+# CD deploys new images (`gcloud run services update --image`); Terraform owns the rest.
+# Callers need roles/run.invoker (CD has it for the smoke test; grant it to allUsers only for a
+# deliberately public API).
 
 resource "google_service_account" "api" {
   account_id   = "${local.short_name}-run"
@@ -383,9 +691,10 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      # Alive = the process answers; started = a model is loaded (var.health_path).
       liveness_probe {
         http_get {
-          path = var.health_path
+          path = "/health"
         }
       }
     }
@@ -397,5 +706,21 @@ resource "google_cloud_run_v2_service" "api" {
   }
 
   depends_on = [google_project_service.apis]
+}
+
+# The smoke test calls the API as the CD service account (scripts/deploy.sh smoke): it may
+# invoke this service, and mint an ID token for itself (gcloud auth print-identity-token
+# --impersonate-service-account works with Workload Identity Federation credentials).
+resource "google_cloud_run_v2_service_iam_member" "cd_invoker" {
+  name     = google_cloud_run_v2_service.api.name
+  location = google_cloud_run_v2_service.api.location
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.ci["cd"].email}"
+}
+
+resource "google_service_account_iam_member" "cd_id_tokens" {
+  service_account_id = google_service_account.ci["cd"].name
+  role               = "roles/iam.serviceAccountOpenIdTokenCreator"
+  member             = "serviceAccount:${google_service_account.ci["cd"].email}"
 }
 {%- endif %}

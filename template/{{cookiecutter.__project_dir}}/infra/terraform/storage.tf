@@ -10,7 +10,7 @@ resource "azurerm_storage_account" "ml" {
   account_replication_type = var.storage_replication_type
 
   # Private and encrypted: no anonymous access, TLS 1.2 only, Entra ID instead of account keys,
-  # double encryption at rest, and a firewall that admits only Azure services and the allow list.
+  # double encryption at rest. The firewall follows var.network_posture (variables.tf).
   https_traffic_only_enabled        = true
   min_tls_version                   = "TLS1_2"
   allow_nested_items_to_be_public   = false
@@ -21,7 +21,9 @@ resource "azurerm_storage_account" "ml" {
   cross_tenant_replication_enabled  = false
 
   network_rules {
-    default_action = "Deny"
+    # public: hosted runners (no fixed IPs) and Terraform's data-plane reads get through;
+    # restricted: only Azure services, the subnets and the allow list below.
+    default_action = var.network_posture == "restricted" ? "Deny" : "Allow"
     bypass         = ["AzureServices", "Logging", "Metrics"]
     ip_rules       = [for cidr in var.allowed_ip_ranges : trimsuffix(cidr, "/32")]
 {%- if cookiecutter.serving == 'fastapi' %}

@@ -174,8 +174,19 @@ variable "create_oidc_provider" {
 {%- endif %}
 {%- if cookiecutter.cloud == 'azure' %}
 
+variable "network_posture" {
+  description = "Network access to the storage account and key vault. public (default): their public endpoints accept any network, and every request still needs Entra ID auth (no shared keys, TLS 1.2): hosted CI runners and Terraform's data-plane reads work. restricted: default-deny firewalls that admit only Azure services{% if cookiecutter.serving == 'fastapi' %}, the model API's subnet{% endif %} and allowed_ip_ranges: CI must then run on self-hosted runners (or an egress) inside those ranges."
+  type        = string
+  default     = "public"
+
+  validation {
+    condition     = contains(["public", "restricted"], var.network_posture)
+    error_message = "network_posture must be public or restricted."
+  }
+}
+
 variable "allowed_ip_ranges" {
-  description = "Public IP ranges (CIDR) allowed through the storage account and key vault firewalls, e.g. your office or CI egress. Azure services are always allowed."
+  description = "Public IP ranges (CIDR) allowed through the storage account and key vault firewalls when network_posture is restricted, e.g. your office or self-hosted runners' egress. Azure services are always allowed."
   type        = list(string)
   default     = []
 
@@ -231,10 +242,24 @@ variable "alert_email" {
 # ---------------------------------------------------------------- model API (serving.tf)
 
 variable "container_image" {
-  description = "Image the model API starts with. CD deploys the real image (tagged with the commit) and Terraform ignores later image changes; this placeholder only lets the first apply succeed before any image was pushed."
+  description = "Image the model API starts with. CD deploys the real image (by digest) and Terraform ignores later image changes; this placeholder only lets the first apply succeed before any image was pushed."
   type        = string
   default     = "{% if cookiecutter.cloud == 'azure' %}mcr.microsoft.com/k8se/quickstart:latest{% elif cookiecutter.cloud == 'aws' %}public.ecr.aws/aws-containers/hello-app-runner:latest{% else %}us-docker.pkg.dev/cloudrun/container/hello:latest{% endif %}"
 }
+
+{%- if cookiecutter.cloud == 'azure' %}
+
+variable "api_secrets" {
+  description = "Environment variables of the model API read from Key Vault secrets: {ENV_VAR = \"secret-name\"}. Create the secrets yourself (az keyvault secret set); the API's identity reads them when a revision starts. Empty: none."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, secret in var.api_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && can(regex("^[0-9A-Za-z-]{1,127}$", secret))])
+    error_message = "api_secrets maps environment variable names (letters, digits, _) to Key Vault secret names (letters, digits, -)."
+  }
+}
+{%- endif %}
 
 variable "container_port" {
   description = "Port the model API listens on inside the container."
@@ -248,15 +273,29 @@ variable "container_port" {
 }
 
 variable "health_path" {
-  description = "HTTP path of the model API's health endpoint, used by the platform's health checks."
+  description = "HTTP path of the model API's readiness endpoint, used by the platform's readiness and startup checks: /ready answers 200 only once a model is loaded (liveness uses /health)."
   type        = string
-  default     = "/health"
+  default     = "/ready"
 
   validation {
     condition     = startswith(var.health_path, "/")
     error_message = "health_path must start with /."
   }
 }
+
+{%- if cookiecutter.cloud == 'aws' %}
+
+variable "certificate_arn" {
+  description = "ACM certificate (ARN) for the load balancer's HTTPS listener, for your domain pointed at it. Empty: plain HTTP on the load balancer's own DNS name (AWS issues no certificate for it)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.certificate_arn == "" || startswith(var.certificate_arn, "arn:")
+    error_message = "certificate_arn must be an ACM certificate ARN or empty."
+  }
+}
+{%- endif %}
 
 variable "min_replicas" {
   description = "Autoscaling floor: instances kept running when idle.{% if cookiecutter.cloud != 'aws' %} 0 scales to zero (cold starts, no idle cost).{% endif %}"
@@ -281,9 +320,9 @@ variable "max_replicas" {
 }
 
 variable "concurrent_requests" {
-  description = "Autoscaling rule: concurrent requests per instance before another instance is added."
+  description = "Autoscaling rule: concurrent requests per instance before another instance is added. One replica meets the 100 ms p95 target up to about 15 in flight (docs/serving.md): measure yours before raising it.{% if cookiecutter.cloud == 'aws' %} ECS scales on requests per task and minute: this value x 600 (15 in flight at 100 ms each).{% endif %}"
   type        = number
-  default     = 50
+  default     = 15
 
   validation {
     condition     = var.concurrent_requests >= 1 && var.concurrent_requests <= {% if cookiecutter.cloud == 'aws' %}200{% else %}1000{% endif %}
@@ -292,7 +331,7 @@ variable "concurrent_requests" {
 }
 
 variable "cpu" {
-  description = "{% if cookiecutter.cloud == 'azure' %}vCPU per instance (Container Apps consumption: 0.25 to 2 in steps of 0.25; memory is twice the CPU in GiB).{% elif cookiecutter.cloud == 'aws' %}vCPU per instance (App Runner: 0.25, 0.5, 1, 2 or 4).{% else %}vCPU per instance (Cloud Run: 1, 2, 4, 6 or 8).{% endif %}"
+  description = "{% if cookiecutter.cloud == 'azure' %}vCPU per instance (Container Apps consumption: 0.25 to 2 in steps of 0.25; memory is twice the CPU in GiB).{% elif cookiecutter.cloud == 'aws' %}vCPU per task (Fargate: 0.25, 0.5, 1, 2 or 4).{% else %}vCPU per instance (Cloud Run: 1, 2, 4, 6 or 8).{% endif %}"
   type        = number
   default     = 1
 
@@ -312,7 +351,7 @@ variable "cpu" {
 {%- if cookiecutter.cloud != 'azure' %}
 
 variable "memory_gib" {
-  description = "Memory per instance in GiB{% if cookiecutter.cloud == 'aws' %} (App Runner: 0.5 to 12, matching the CPU){% else %} (Cloud Run: 0.5 to 32, at least 0.5 per vCPU){% endif %}."
+  description = "Memory per instance in GiB{% if cookiecutter.cloud == 'aws' %} (Fargate: 0.5 to 12, a combination Fargate supports for the CPU){% else %} (Cloud Run: 0.5 to 32, at least 0.5 per vCPU){% endif %}."
   type        = number
   default     = 2
 

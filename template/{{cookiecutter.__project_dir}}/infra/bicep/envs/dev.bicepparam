@@ -22,14 +22,16 @@ param retentionDays = 30
 
 param storageSku = 'Standard_LRS'
 
-// CI egress or office ranges allowed through the storage and key vault firewalls.
+// Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+// restricted (default deny: Azure services, the API subnet and allowedIpRanges only).
+param networkPosture = 'public'
 param allowedIpRanges = []
 {%- if cookiecutter.serving == 'fastapi' %}
 
 // Model API size and autoscaling.
 param minReplicas = 0
 param maxReplicas = 2
-param concurrentRequests = 20
+param concurrentRequests = 15
 param cpu = '0.5'
 {%- endif %}
 

@@ -22,14 +22,16 @@ param retentionDays = 90
 
 param storageSku = 'Standard_GZRS'
 
-// CI egress or office ranges allowed through the storage and key vault firewalls.
+// Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+// restricted (default deny: Azure services, the API subnet and allowedIpRanges only).
+param networkPosture = 'public'
 param allowedIpRanges = []
 {%- if cookiecutter.serving == 'fastapi' %}
 
 // Model API size and autoscaling.
 param minReplicas = 2
 param maxReplicas = 10
-param concurrentRequests = 50
+param concurrentRequests = 15
 param cpu = '1'
 {%- endif %}
 

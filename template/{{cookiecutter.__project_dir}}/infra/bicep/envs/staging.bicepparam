@@ -22,14 +22,16 @@ param retentionDays = 60
 
 param storageSku = 'Standard_ZRS'
 
-// CI egress or office ranges allowed through the storage and key vault firewalls.
+// Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+// restricted (default deny: Azure services, the API subnet and allowedIpRanges only).
+param networkPosture = 'public'
 param allowedIpRanges = []
 {%- if cookiecutter.serving == 'fastapi' %}
 
 // Model API size and autoscaling.
 param minReplicas = 1
 param maxReplicas = 4
-param concurrentRequests = 40
+param concurrentRequests = 15
 param cpu = '1'
 {%- endif %}
 

@@ -39,7 +39,6 @@ var roles = {
   acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
@@ -222,17 +221,6 @@ resource apiPullImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(targetRegistry.id, apiPrincipalId, roles.acrPull)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
-    principalId: apiPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// The model API reads models.
-resource apiReadModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: targetStorage
-  name: guid(targetStorage.id, apiPrincipalId, roles.storageBlobDataReader)
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
     principalId: apiPrincipalId
     principalType: 'ServicePrincipal'
   }

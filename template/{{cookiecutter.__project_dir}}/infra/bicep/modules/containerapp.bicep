@@ -32,7 +32,7 @@ param image string
 @description('Port the API listens on.')
 param port int
 
-@description('Health endpoint path.')
+@description('Readiness endpoint path (/ready: 200 only once a model is loaded).')
 param healthPath string
 
 @description('Autoscaling floor.')
@@ -50,11 +50,11 @@ param concurrentRequests int
 @description('vCPU per replica, as a string such as 0.5.')
 param cpu string
 
-@description('URL of the models blob container.')
-param modelStoreUrl string
-
-@description('Key Vault URI.')
+@description('Key Vault URI (secret references of apiSecrets).')
 param keyVaultUrl string
+
+@description('Environment variables read from Key Vault secrets: {ENV_VAR: \'secret-name\'}.')
+param apiSecrets object
 
 @description('Tags for every resource.')
 param tags object
@@ -74,6 +74,37 @@ var memoryByCpu = {
   '1.75': '3.5Gi'
   '2': '4Gi'
 }
+
+@description('The placeholder image of the first deployment, which has no /ready.')
+param placeholderImage string
+
+// 0 while the placeholder runs (a replica failing its readiness probe would keep the first
+// revision from provisioning); CD sets minReplicas with each deployment (scripts/deploy.sh).
+var startReplicas = image == placeholderImage ? 0 : minReplicas
+
+var plainEnv = [
+  {
+    name: 'ENVIRONMENT'
+    value: environmentName
+  }
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: identityClientId
+  }
+]
+
+// apiSecrets: Key Vault references, read with the API's identity when a revision starts, and
+// the environment variables that carry them.
+var secrets = [for item in items(apiSecrets): {
+  name: toLower(replace(item.key, '_', '-'))
+  keyVaultUrl: '${keyVaultUrl}secrets/${item.value}'
+  identity: identityId
+}]
+
+var secretEnv = [for item in items(apiSecrets): {
+  name: item.key
+  secretRef: toLower(replace(item.key, '_', '-'))
+}]
 
 resource appEnvironment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   name: 'cae-${name}'
@@ -120,6 +151,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           }
         ]
       }
+      secrets: secrets
       registries: [
         {
           server: registryLoginServer
@@ -136,29 +168,13 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             cpu: json(cpu)
             memory: memoryByCpu[cpu]
           }
-          env: [
-            {
-              name: 'ENVIRONMENT'
-              value: environmentName
-            }
-            {
-              name: 'MODEL_STORE_URL'
-              value: modelStoreUrl
-            }
-            {
-              name: 'KEY_VAULT_URL'
-              value: keyVaultUrl
-            }
-            {
-              name: 'AZURE_CLIENT_ID'
-              value: identityClientId
-            }
-          ]
+          env: concat(plainEnv, secretEnv)
           probes: [
             {
+              // Alive = the process answers; ready = a model is loaded.
               type: 'Liveness'
               httpGet: {
-                path: healthPath
+                path: '/health'
                 port: port
               }
             }
@@ -174,7 +190,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       ]
       // Autoscaling: one more replica per `concurrentRequests` requests in flight.
       scale: {
-        minReplicas: minReplicas
+        minReplicas: startReplicas
         maxReplicas: maxReplicas
         rules: [
           {
@@ -192,4 +208,5 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
 }
 
 output name string = app.name
+output environmentName string = appEnvironment.name
 output fqdn string = app.properties.configuration.ingress.fqdn

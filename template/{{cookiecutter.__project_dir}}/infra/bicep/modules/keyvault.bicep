@@ -9,7 +9,14 @@ param name string
 @description('Azure region.')
 param location string
 
-@description('Public IP ranges (CIDR) allowed through the firewall.')
+@description('public: the endpoint accepts any network (Entra ID auth still required); restricted: default-deny firewall admitting Azure services, the subnets and allowedIpRanges.')
+@allowed([
+  'public'
+  'restricted'
+])
+param networkPosture string
+
+@description('Public IP ranges (CIDR) allowed through the firewall when networkPosture is restricted.')
 param allowedIpRanges array
 
 @description('Subnets allowed through the firewall (service endpoints).')
@@ -38,7 +45,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
     networkAcls: {
-      defaultAction: 'Deny'
+      defaultAction: networkPosture == 'restricted' ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
       ipRules: [for range in allowedIpRanges: {
         value: range

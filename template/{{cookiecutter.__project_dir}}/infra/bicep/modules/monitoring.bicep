@@ -1,5 +1,6 @@
-// Monitoring: a Log Analytics workspace collects logs and metrics of every resource here, and
-// Application Insights (on top of it) receives the ML workspace's and the model API's telemetry.
+// Monitoring: a Log Analytics workspace collects logs and metrics of every resource here (the
+// model API's logs through its Container Apps environment), and Application Insights (on top of
+// it) is the ML workspace's, which requires one.
 
 @description('Name stem: <project>-<environment>.')
 param name string

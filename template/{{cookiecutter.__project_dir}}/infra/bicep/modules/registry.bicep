@@ -41,8 +41,10 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
         type: 'Notary'
         status: 'enabled'
       }
+      // Exports stay allowed: Azure accepts a disabled export policy only with public network
+      // access disabled, and hosted runners push over the public endpoint (Entra ID auth).
       exportPolicy: {
-        status: 'disabled'
+        status: 'enabled'
       }
     }
   }

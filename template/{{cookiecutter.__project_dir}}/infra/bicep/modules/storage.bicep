@@ -25,7 +25,14 @@ param sku string = 'Standard_GZRS'
 @maxValue(365)
 param retentionDays int
 
-@description('Public IP ranges (CIDR) allowed through the firewall.')
+@description('public: the endpoint accepts any network (Entra ID auth still required); restricted: default-deny firewall admitting Azure services, the subnets and allowedIpRanges.')
+@allowed([
+  'public'
+  'restricted'
+])
+param networkPosture string
+
+@description('Public IP ranges (CIDR) allowed through the firewall when networkPosture is restricted.')
 param allowedIpRanges array
 
 @description('Subnets allowed through the firewall (service endpoints).')
@@ -50,8 +57,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
   properties: {
     // Private and encrypted: no anonymous access, TLS 1.2 only, Entra ID instead of account
-    // keys, double encryption at rest, and a firewall that admits only Azure services, the
-    // allowed subnets and the allowed IP ranges.
+    // keys, double encryption at rest; the firewall follows networkPosture (main.bicep).
     accessTier: 'Hot'
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
@@ -75,7 +81,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       }
     }
     networkAcls: {
-      defaultAction: 'Deny'
+      defaultAction: networkPosture == 'restricted' ? 'Deny' : 'Allow'
       bypass: 'AzureServices, Logging, Metrics'
       ipRules: [for range in allowedIpRanges: {
         value: range

@@ -48,7 +48,9 @@ retention_days = 30
 
 storage_replication_type = "LRS"
 
-# CI egress or office ranges allowed through the storage and key vault firewalls.
+# Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+# restricted (default deny: Azure services, the API subnet and allowed_ip_ranges only).
+network_posture   = "public"
 allowed_ip_ranges = []
 {%- else %}
 
@@ -60,7 +62,7 @@ alert_email = ""
 # Model API size and autoscaling.
 min_replicas        = {% if cookiecutter.cloud == 'aws' %}1{% else %}0{% endif %}
 max_replicas        = 2
-concurrent_requests = 20
+concurrent_requests = 15
 cpu                 = {% if cookiecutter.cloud == 'gcp' %}1{% else %}0.5{% endif %}
 {%- if cookiecutter.cloud != 'azure' %}
 memory_gib          = 1

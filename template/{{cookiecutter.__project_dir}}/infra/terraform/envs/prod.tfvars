@@ -48,7 +48,9 @@ retention_days = {% if cookiecutter.cloud == 'aws' %}365{% else %}90{% endif %}
 
 storage_replication_type = "GZRS"
 
-# CI egress or office ranges allowed through the storage and key vault firewalls.
+# Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+# restricted (default deny: Azure services, the API subnet and allowed_ip_ranges only).
+network_posture   = "public"
 allowed_ip_ranges = []
 {%- else %}
 
@@ -60,7 +62,7 @@ alert_email = ""
 # Model API size and autoscaling.
 min_replicas        = 2
 max_replicas        = 10
-concurrent_requests = 50
+concurrent_requests = 15
 cpu                 = {% if cookiecutter.cloud == 'gcp' %}2{% else %}1{% endif %}
 {%- if cookiecutter.cloud != 'azure' %}
 memory_gib          = {% if cookiecutter.cloud == 'aws' %}2{% else %}4{% endif %}

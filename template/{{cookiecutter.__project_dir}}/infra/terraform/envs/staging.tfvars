@@ -48,7 +48,9 @@ retention_days = {% if cookiecutter.cloud == 'aws' %}90{% else %}60{% endif %}
 
 storage_replication_type = "ZRS"
 
-# CI egress or office ranges allowed through the storage and key vault firewalls.
+# Storage and key vault network access: public (Entra ID auth only; hosted runners work) or
+# restricted (default deny: Azure services, the API subnet and allowed_ip_ranges only).
+network_posture   = "public"
 allowed_ip_ranges = []
 {%- else %}
 
@@ -60,7 +62,7 @@ alert_email = ""
 # Model API size and autoscaling.
 min_replicas        = 1
 max_replicas        = 4
-concurrent_requests = 40
+concurrent_requests = 15
 cpu                 = 1
 {%- if cookiecutter.cloud != 'azure' %}
 memory_gib          = 2
