@@ -25,6 +25,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -134,6 +135,20 @@ def gcloud_parser():
     return parse
 
 
+def _parse_typed(parse, argv: list[str]) -> str | None:
+    """Parse argv; a placeholder given to a number flag (`--min-replicas "$(out ...)"`) is
+    retried as a number: only commands and flags are checked, not values."""
+    error = _run(parse, argv)
+    number = re.compile(r"argument (--[\w-]+): invalid (?:int|float) value: 'placeholder'")
+    while error and (found := number.search(error)):
+        at = argv.index(found[1]) + 1 if found[1] in argv else -1
+        if at <= 0 or at >= len(argv) or argv[at] != "placeholder":
+            break
+        argv = [*argv[:at], "1", *argv[at + 1 :]]
+        error = _run(parse, argv)
+    return error
+
+
 def main() -> int:
     tool = sys.argv[1]
     commands = json.load(sys.stdin)
@@ -155,7 +170,7 @@ def main() -> int:
     )
     parse = {"az": az_parser, "aws": aws_parser, "gcloud": gcloud_parser}[tool]()
     _spell_out_flags()
-    json.dump([_run(parse, argv) for argv in commands], sys.stdout)
+    json.dump([_parse_typed(parse, argv) for argv in commands], sys.stdout)
     return 0
 
 

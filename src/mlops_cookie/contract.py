@@ -44,7 +44,13 @@ RESOURCE_META_BLOCKS = {"connection", "provisioner"}
 _LINK = re.compile(r"\{@link https://\S+/docs/(resources|data-sources)/\S+ (\w+)\}")
 _ANCHOR = re.compile(r"\{@link https://\S+#(\w+) ")
 # python-hcl2's bookkeeping keys in its output, not arguments
-_HCL2_KEYS = {"__is_block__", "__comments__", "__start_line__", "__end_line__"}
+_HCL2_KEYS = {
+    "__is_block__",
+    "__comments__",
+    "__inline_comments__",
+    "__start_line__",
+    "__end_line__",
+}
 
 Schema = dict[str, Any]  # {"a": [attribute names], "b": {block name: Schema}}
 
