@@ -44,7 +44,7 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
     }
     params = {"alpha": "1.0"}
     config = load_config(write_project(tmp_path, edits, params))
-    metadata = train(config)
+    metadata = train(config).metadata
     assert metadata["classes"] == []
     report = evaluate(config)
     assert report["quality_gate"]["passed"], report["message"]
@@ -67,7 +67,7 @@ def test_drop_and_categorical_lists_shape_the_features(
         "cv_folds": "0",
     }
     config = load_config(write_project(tmp_path, edits))
-    metadata = train(config)
+    metadata = train(config).metadata
     assert "customer_id" not in metadata["feature_names"]
     assert "segment" in metadata["feature_names"]
     assert metadata["input_schema"]["columns"]["segment"].get("dtype") is None
