@@ -11,7 +11,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import Config, load_config
 from {{ cookiecutter.package_name }}.errors import DataError, ModelError
-from {{ cookiecutter.package_name }}.evaluate import evaluate
+from {{ cookiecutter.package_name }}.evaluate import decide, evaluate
 from {{ cookiecutter.package_name }}.predict import load_model, predict_file
 from {{ cookiecutter.package_name }}.train import train
 
@@ -49,6 +49,9 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
     report = evaluate(config)
     assert report["quality_gate"]["passed"], report["message"]
     assert set(report["metrics"]) >= {"r2", "neg_root_mean_squared_error"}
+    model = load_model(config.paths.model, config.paths.metadata)
+    promoted = decide(config, model, None)  # scored from replayed outputs
+    assert promoted["challenger"]["score"] == report["metrics"]["r2"]
     (tmp_path / "auc").mkdir()
     edits["metric"] = '"roc_auc"'  # a classification metric: one clear line
     config = load_config(write_project(tmp_path / "auc", edits, params))
