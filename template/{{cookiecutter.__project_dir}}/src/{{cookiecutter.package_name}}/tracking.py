@@ -23,6 +23,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from . import evaluate
+from .config import load_config
 from .data import write_json
 from .errors import ModelError
 from .predict import LoadedModel, loaded
@@ -46,9 +47,13 @@ HTTP_DEFAULTS = {
 REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "joblib")
 
 
-def tracking_uri(config: Config) -> str:
-    """MLFLOW_TRACKING_URI (set by CI from the IaC), else ``tracking.uri``."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or config.tracking.uri
+def tracking_uri(config: Config | None = None) -> str:
+    """MLFLOW_TRACKING_URI (set by CI from the IaC), else ``tracking.uri``.
+
+    ``config``: default, the project's (a relative SQLite path is its own).
+    """
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    return uri or (config or load_config()).tracking.uri
 
 
 @contextmanager
