@@ -118,8 +118,7 @@ def decide(
     scorer, truth = get_scorer(metric), target.to_numpy()
 
     def gate_score(model: LoadedModel) -> tuple[Replay, float]:
-        """Its outputs, predicted once, and its score as ``score`` gives it."""
-        outputs = replay(model.pipeline, model.check(features))
+        outputs = replay(model.pipeline, model.check(features))  # once
         try:
             value = scorer(outputs, np.arange(len(truth)), truth)
         except (AttributeError, ValueError) as exc:  # as in score()
@@ -190,15 +189,13 @@ def bootstrap(
     rules, scorer = config.promotion, get_scorer(config.quality_gate.metric)
     if rules.bootstrap == 0:
         return None
-    new, old = models
-    rows = np.arange(len(truth))
     rng = np.random.default_rng(config.data.random_state)
     differences = []
     with warnings.catch_warnings():  # e.g. a resample with one class only
         warnings.simplefilter("ignore")
         for _ in range(rules.bootstrap):
-            pick = rng.choice(rows, len(rows))
-            scores = [scorer(m, pick, truth[pick]) for m in (new, old)]
+            pick = rng.choice(len(truth), len(truth))  # row numbers
+            scores = [scorer(m, pick, truth[pick]) for m in models]
             differences.append(scores[0] - scores[1])
     finite = np.asarray(differences)[np.isfinite(differences)]
     if finite.size == 0:

@@ -154,10 +154,9 @@ def _load(settings: Settings) -> LoadedModel:
     """The model to serve: from the registry (MODEL_URI) or from files."""
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
     if settings.model_uri:
-        from . import tracking  # MLflow: only when used
+        from .tracking import load_registered, tracking_uri  # MLflow: slow
 
-        uri = tracking.tracking_uri()  # the CLI's rule
-        found = tracking.load_registered(settings.model_uri, uri)
+        found = load_registered(settings.model_uri, tracking_uri())
         if found is None:
             raise ModelError(f"{settings.model_uri}: the alias is not set")
         return found

@@ -48,11 +48,8 @@ REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "joblib")
 
 
 def tracking_uri(config: Config | None = None) -> str:
-    """MLFLOW_TRACKING_URI (set by CI from the IaC), else ``tracking.uri``.
-
-    ``config``: default, the project's (a relative SQLite path is its own).
-    """
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    """MLFLOW_TRACKING_URI, else ``tracking.uri`` (default: the project's)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")  # set by CI from the IaC
     return uri or (config or load_config()).tracking.uri
 
 
@@ -87,7 +84,6 @@ def log_training(config: Config, trained: Trained) -> dict[str, Any]:
         with store(uri) as client:
             experiment = _experiment(client, config.tracking.experiment, uri)
             with mlflow.start_run(experiment_id=experiment) as run:
-                run_id = run.info.run_id
                 version = _log_run(config, trained)
             client.set_registered_model_alias(name, CHALLENGER, version)
             if CHAMPION not in aliases(client, name):  # the first model
@@ -95,7 +91,7 @@ def log_training(config: Config, trained: Trained) -> dict[str, Any]:
     except ModelError as exc:
         saved = config.paths.model
         raise ModelError(f"{exc}; the model is saved in {saved}") from None
-    record: dict[str, Any] = {"run_id": run_id, "version": int(version)}
+    record = {"run_id": run.info.run_id, "version": int(version)}
     record |= {"registered_model": name, "tracking_uri": uri}
     write_json(config.paths.metadata, {**trained.metadata, "mlflow": record})
     return record
