@@ -54,7 +54,7 @@ class Settings(BaseSettings):
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
     # MODEL_URI, e.g. models:/<name>@champion: the registry's model (the
-    # tracking store: MLFLOW_TRACKING_URI); else the files of MODEL_PATH.
+    # store of tracking.tracking_uri()); else the files of MODEL_PATH.
     model_uri: str | None = None
 {%- endif %}
 
