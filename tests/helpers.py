@@ -207,6 +207,20 @@ def project_env() -> dict[str, str]:
     return env
 
 
+def uv_cache() -> str:
+    """The package cache of the real HOME: installs stay warm under a temporary one."""
+    return subprocess.run(
+        [str(BIN / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def home_env(home: Path) -> dict[str, str]:
+    """project_env() with a throwaway HOME (DVC's default remote, ~/.cache/dvc-storage/<slug>,
+    lives there) and uv's real package cache."""
+    base = {k: v for k, v in project_env().items() if k != "XDG_CACHE_HOME"}
+    return {**base, "HOME": str(home), "UV_CACHE_DIR": uv_cache()}
+
+
 def sh(project: Path, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         cmd, cwd=project, env=project_env(), capture_output=True, text=True, timeout=900

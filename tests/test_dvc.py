@@ -4,7 +4,8 @@ model back with `dvc pull` and has nothing to reproduce; a pointer whose data no
 stops `make data` with one line; `data_versioning=none` leaves no trace of DVC.
 
 HOME points at a temporary folder, so the default remote (~/.cache/dvc-storage/<slug>) is a
-throwaway one; uv keeps its real package cache (UV_CACHE_DIR).
+throwaway one; uv keeps its real package cache (UV_CACHE_DIR). The pushed project is conftest's
+`default_project`, shared with test_exercise and test_lifecycle.
 """
 
 from __future__ import annotations
@@ -14,23 +15,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import BIN, generate, git, project_env
+from helpers import git
 
-GROUP = pytest.mark.xdist_group("dvc")
-
-
-def uv_cache() -> str:
-    """The package cache of the real HOME: installs stay warm under the temporary one."""
-    return subprocess.run(
-        [str(BIN / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+GROUP = pytest.mark.xdist_group("default")  # conftest's default_project
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    home = tmp_path_factory.mktemp("home")
-    base = {k: v for k, v in project_env().items() if k != "XDG_CACHE_HOME"}
-    return {**base, "HOME": str(home), "UV_CACHE_DIR": uv_cache()}
+@pytest.fixture(scope="session")
+def env(default_env: dict[str, str]) -> dict[str, str]:
+    return default_env
 
 
 def run(project: Path, env: dict[str, str], *cmd: str) -> subprocess.CompletedProcess[str]:
@@ -53,15 +45,11 @@ OUTPUTS = ("data/processed/train.csv", "data/processed/test.csv", "models/model.
            "models/model.json")  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def pushed(template_repo: Path, tmp_path_factory: pytest.TempPathFactory, env) -> Path:
-    """The default project after `make ci` and `dvc push`, dvc.lock and the metrics committed."""
-    project = generate(template_repo, tmp_path_factory.mktemp("dvc") / "demo", {})
-    ok(project, env, "make", "ci")
-    dvc(project, env, "push")
-    git("add", "dvc.lock", "reports/metrics.json", "uv.lock", cwd=project)
-    git("commit", "-q", "-m", "pipeline run", cwd=project)
-    return project
+@pytest.fixture(scope="session")
+def pushed(default_project: Path) -> Path:
+    """conftest's default project: after `make ci` and `dvc push`, dvc.lock and the metrics
+    committed."""
+    return default_project
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 notebooks and docs, exactly as a data scientist would after generating one.
 
 Each variant is rendered and installed once (per xdist worker) and its tests share one
-xdist group, so they run on the worker that holds it. Tests that break something restore
+xdist group, so they run on the worker that holds it; the default one is conftest's
+`default_project`, shared with test_dvc and test_lifecycle. Tests that break something restore
 the project from git afterwards.
 """
 
@@ -31,18 +32,11 @@ def restored(project: Path) -> Iterator[Path]:
 
 def unexpected_changes(project: Path) -> list[str]:
     """`git status` lines, except the files to commit after the first run: uv.lock (uv writes
-    it on first install), dvc.lock and reports/metrics.json (the first `dvc repro`)."""
+    it on first install), dvc.lock and reports/metrics.json (the first `dvc repro`; the shared
+    default project has them committed)."""
     lines = git("status", "--porcelain", cwd=project).splitlines()
     first_run = {"?? uv.lock", "?? dvc.lock", "?? reports/metrics.json"}
     return [line for line in lines if line not in first_run]
-
-
-@pytest.fixture(scope="session")
-def default_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with default answers after its own `make ci` (which installs it)."""
-    project = generate(template_repo, tmp_path_factory.mktemp("default") / "demo", {})
-    make(project, "ci")
-    return project
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,21 @@ registers the first model as champion in the embedded store (read back with MLfl
 from the project's own environment); promotion refuses an unchanged model and promotes a
 better one (a changed hyper-parameter) only past the margin, both scored on the same hold-out.
 
-One render, installed once by its `make ci`, is shared by the module's tests (one xdist group).
+The default render after its `make ci` (conftest's `default_project`, installed once and shared
+with test_exercise and test_dvc) is copied for the module's tests (xdist group "default").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import generate, make, project_env
+from helpers import project_env
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +39,16 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default render after its own `make ci`."""
-    project = generate(template_repo, tmp_path_factory.mktemp("lifecycle") / "demo", {})
-    make(project, "ci")
-    return project
+def project(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of conftest's default project after its `make ci` (splits, model, registry,
+    reports), its .venv a link to the shared one: promotions change the copy only. The code
+    is the same (the package is installed editable from the shared project's src/), so are
+    the code and data hashes. New runs' artifacts go where the experiment keeps them (the
+    shared project's mlruns/artifacts, git-ignored)."""
+    copy = tmp_path_factory.mktemp("lifecycle") / "demo"
+    shutil.copytree(default_project, copy, ignore=shutil.ignore_patterns(".venv", ".git"))
+    (copy / ".venv").symlink_to(default_project / ".venv")
+    return copy
 
 
 def package(project: Path) -> str:
@@ -74,7 +81,7 @@ def metadata(project: Path) -> Any:
     return json.loads((project / "models" / "model.json").read_text())
 
 
-@pytest.mark.xdist_group("lifecycle")
+@pytest.mark.xdist_group("default")
 def test_make_ci_logs_a_run_and_registers_the_champion(project: Path) -> None:
     state = store(project)
     record = metadata(project)["mlflow"]
@@ -87,7 +94,7 @@ def test_make_ci_logs_a_run_and_registers_the_champion(project: Path) -> None:
     assert (project / "mlruns" / "artifacts").is_dir()  # beside the store, not ./mlruns of cwd
 
 
-@pytest.mark.xdist_group("lifecycle")
+@pytest.mark.xdist_group("default")
 def test_promotion_refuses_the_unchanged_model_and_needs_the_margin(project: Path) -> None:
     name = package(project).upper()
     result = run(project, "promote")
@@ -98,7 +105,9 @@ def test_promotion_refuses_the_unchanged_model_and_needs_the_margin(project: Pat
     better = {f"{name}_MODEL__PARAMS": '{"max_iter": 1000, "C": 0.05}'}
     assert run(project, "train", **better).returncode == 0
     margin = f"{name}_PROMOTION__MIN_IMPROVEMENT"
-    result = run(project, "promote", **{margin: "0.01"})
+    # 100 resamples (not 1,000) for the interval: what is checked holds for any number.
+    fast = {f"{name}_PROMOTION__BOOTSTRAP": "100"}
+    result = run(project, "promote", **fast, **{margin: "0.01"})
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("keep champion: roc_auc ")
     assert "margin 0.0100" in result.stdout
@@ -113,10 +122,10 @@ def test_promotion_refuses_the_unchanged_model_and_needs_the_margin(project: Pat
     low, high = report["confidence_interval"]
     assert low <= report["difference"] <= high
 
-    result = run(project, "promote", "--dry-run", **{margin: "0.0005"})
+    result = run(project, "promote", "--dry-run", **fast, **{margin: "0.0005"})
     assert (result.returncode, result.stdout.endswith("(dry run)\n")) == (0, True)
     assert store(project)["aliases"]["champion"] == "1"
-    result = run(project, "promote", **{margin: "0.0005"})
+    result = run(project, "promote", **fast, **{margin: "0.0005"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("promote: roc_auc ")
     assert store(project)["aliases"] == {"champion": "2", "challenger": "2"}

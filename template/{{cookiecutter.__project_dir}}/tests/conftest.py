@@ -105,7 +105,7 @@ def config_path(tmp_path: Path) -> Path:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
     """Train once per session (config, metadata); tests must not modify it."""
     config = load_config(write_project(tmp_path_factory.mktemp("trained")))
-    return config, train(config)
+    return config, train(config).metadata
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app, run
 from {{ cookiecutter.package_name }}.config import Config, load_config
+from {{ cookiecutter.package_name }}.data import features_target
 from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.evaluate import score
+from {{ cookiecutter.package_name }}.predict import load_model
 from {{ cookiecutter.package_name }}.train import train
 
 from tests.conftest import write_project
@@ -78,6 +81,7 @@ def test_user_errors_are_one_line_without_a_traceback(
 
 def test_promote_compares_with_the_champion_on_the_same_held_out(
     trained: tuple[Config, Any],
+    held_out: pd.DataFrame,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -112,6 +116,14 @@ def test_promote_compares_with_the_champion_on_the_same_held_out(
     low, high = report["confidence_interval"]
     assert low <= report["difference"] <= high
     assert report["challenger"]["score"] > report["champion"]["score"]
+    # Each point score is what scikit-learn's scorer gives (score()).
+    features, target = features_target(held_out, config)
+    models = {"challenger": config.paths.model, "champion": champion}
+    for name, path in models.items():
+        model = load_model(path, path.with_suffix(".json"))
+        inputs = model.check(features)
+        value = score(model.pipeline, inputs, target, ["roc_auc"])["roc_auc"]
+        assert report[name]["score"] == value
     better = report["difference"] + 0.001
     monkeypatch.setenv(PREFIX + "PROMOTION__MIN_IMPROVEMENT", str(better))
     status, output = invoke(*args)

@@ -11,7 +11,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import Config, load_config
 from {{ cookiecutter.package_name }}.errors import DataError, ModelError
-from {{ cookiecutter.package_name }}.evaluate import evaluate
+from {{ cookiecutter.package_name }}.evaluate import decide, evaluate
 from {{ cookiecutter.package_name }}.predict import load_model, predict_file
 from {{ cookiecutter.package_name }}.train import train
 
@@ -44,11 +44,14 @@ def test_regression_on_the_bundled_diabetes_data(tmp_path: Path) -> None:
     }
     params = {"alpha": "1.0"}
     config = load_config(write_project(tmp_path, edits, params))
-    metadata = train(config)
+    metadata = train(config).metadata
     assert metadata["classes"] == []
     report = evaluate(config)
     assert report["quality_gate"]["passed"], report["message"]
     assert set(report["metrics"]) >= {"r2", "neg_root_mean_squared_error"}
+    model = load_model(config.paths.model, config.paths.metadata)
+    promoted = decide(config, model, None)  # scored from replayed outputs
+    assert promoted["challenger"]["score"] == report["metrics"]["r2"]
     (tmp_path / "auc").mkdir()
     edits["metric"] = '"roc_auc"'  # a classification metric: one clear line
     config = load_config(write_project(tmp_path / "auc", edits, params))
@@ -67,7 +70,7 @@ def test_drop_and_categorical_lists_shape_the_features(
         "cv_folds": "0",
     }
     config = load_config(write_project(tmp_path, edits))
-    metadata = train(config)
+    metadata = train(config).metadata
     assert "customer_id" not in metadata["feature_names"]
     assert "segment" in metadata["feature_names"]
     assert metadata["input_schema"]["columns"]["segment"].get("dtype") is None

@@ -27,7 +27,7 @@ from {{ cookiecutter.package_name }}.predict import load_model
 {%- if cookiecutter.serving == 'fastapi' %}
 from {{ cookiecutter.package_name }}.serve import Settings, create_app
 {%- endif %}
-from {{ cookiecutter.package_name }}.tracking import load_registered
+from {{ cookiecutter.package_name }}.tracking import load_registered, tracking_uri
 
 from tests.conftest import write_project
 
@@ -135,6 +135,17 @@ def test_promotion_moves_the_champion_only_past_the_margin(
     assert invoke("promote", "-c", config)[0] == 1  # now unchanged
     assert invoke("promote", "-c", config, "--version", "1")[0] == 0
     assert champion() == "1"
+
+
+def test_the_default_store_is_the_projects_from_any_of_its_folders(
+    config_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the CLI and the API use without MLFLOW_TRACKING_URI."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    project = config_path.parents[1].resolve()
+    monkeypatch.chdir(project / "data" / "raw")
+    assert tracking_uri() == f"sqlite:///{project.as_posix()}/mlruns/mlflow.db"
 
 
 def test_an_unreachable_tracking_server_is_one_line_and_the_model_is_kept(

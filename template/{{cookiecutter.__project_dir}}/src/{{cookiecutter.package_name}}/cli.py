@@ -68,10 +68,10 @@ def train(config: ConfigOpt = None) -> None:
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
     """Fit and save the model on the training split; log it to MLflow."""
     settings = load_config(config)
-    metadata = run_train(settings)
+    trained = run_train(settings)
     from .tracking import log_training  # MLflow is slow to import
 
-    log_training(settings, metadata)
+    log_training(settings, trained)
 {%- else %}
     """Fit and save the model on the training split (see data)."""
     run_train(load_config(config))

@@ -187,14 +187,11 @@ def load_config(path: str | Path | None = None) -> Config:
     if not data.source.startswith(BUILTIN_PREFIX):
         data = data.model_copy(update={"source": str(root / data.source)})
     paths = PathsConfig(**{k: root / v for k, v in config.paths})
+    update = {"data": data, "paths": paths}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
-    tracking = config.tracking
-    sqlite, _, db = tracking.uri.partition(":///")
-    if sqlite == "sqlite" and not Path(db).is_absolute():
+    scheme, _, db = config.tracking.uri.partition(":///")
+    if scheme == "sqlite" and not Path(db).is_absolute():
         uri = f"sqlite:///{(root / db).as_posix()}"
-        tracking = tracking.model_copy(update={"uri": uri})
-    update = {"data": data, "paths": paths, "tracking": tracking}
-    return config.model_copy(update=update)
-{%- else %}
-    return config.model_copy(update={"data": data, "paths": paths})
+        update["tracking"] = config.tracking.model_copy(update={"uri": uri})
 {%- endif %}
+    return config.model_copy(update=update)

@@ -115,12 +115,17 @@ def decide(
     metric, rules = config.quality_gate.metric, config.promotion
     held_out = read_csv(config.paths.processed_dir / TEST_FILE)
     features, target = features_target(held_out, config)
+    scorer, truth = get_scorer(metric), target.to_numpy()
 
-    def gate_score(model: LoadedModel) -> float:
-        inputs = model.check(features)
-        return score(model.pipeline, inputs, target, [metric])[metric]
+    def gate_score(model: LoadedModel) -> tuple[Replay, float]:
+        outputs = replay(model.pipeline, model.check(features))  # once
+        try:
+            value = scorer(outputs, np.arange(len(truth)), truth)
+        except (AttributeError, ValueError) as exc:  # as in score()
+            raise DataError(f"cannot compute {metric}: {exc}") from None
+        return outputs, round(float(value), 6)
 
-    new = gate_score(challenger)
+    outputs, new = gate_score(challenger)
     report: dict[str, Any] = {
         "metric": metric,
         "n_samples": len(held_out),
@@ -136,9 +141,9 @@ def decide(
         line = f"same data and code as {champion.version}"
         message = f"keep champion: unchanged: {line}"
     else:
-        old = gate_score(champion)
+        champion_outputs, old = gate_score(champion)
         change = new - old
-        interval = bootstrap(config, (challenger, champion), features, target)
+        interval = bootstrap(config, (outputs, champion_outputs), truth)
         promote = change > 0 and change >= rules.min_improvement
         verdict = "promote" if promote else "keep champion"
         compared = f"{metric} {new:.4f} vs champion {old:.4f}"
@@ -173,9 +178,8 @@ def _change(config: Config, change: float, interval: Any) -> str:
 
 def bootstrap(
     config: Config,
-    models: tuple[LoadedModel, LoadedModel],
-    features: pd.DataFrame,
-    target: pd.Series,
+    models: tuple[Replay, Replay],
+    truth: np.ndarray,
 ) -> list[float] | None:
     """Paired bootstrap interval of the metric's difference (None: off).
 
@@ -185,15 +189,13 @@ def bootstrap(
     rules, scorer = config.promotion, get_scorer(config.quality_gate.metric)
     if rules.bootstrap == 0:
         return None
-    new, old = (replay(m.pipeline, m.check(features)) for m in models)
-    truth, rows = target.to_numpy(), np.arange(len(target))
     rng = np.random.default_rng(config.data.random_state)
     differences = []
     with warnings.catch_warnings():  # e.g. a resample with one class only
         warnings.simplefilter("ignore")
         for _ in range(rules.bootstrap):
-            pick = rng.choice(rows, len(rows))
-            scores = [scorer(m, pick, truth[pick]) for m in (new, old)]
+            pick = rng.choice(len(truth), len(truth))  # row numbers
+            scores = [scorer(m, pick, truth[pick]) for m in models]
             differences.append(scores[0] - scores[1])
     finite = np.asarray(differences)[np.isfinite(differences)]
     if finite.size == 0:

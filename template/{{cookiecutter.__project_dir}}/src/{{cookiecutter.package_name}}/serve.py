@@ -2,9 +2,6 @@
 
 import json
 import logging
-{%- if cookiecutter.experiment_tracking == 'mlflow' %}
-import os
-{%- endif %}
 import re
 import sys
 import threading
@@ -25,10 +22,7 @@ from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
 from . import __version__
-{%- if cookiecutter.experiment_tracking == 'mlflow' %}
-from .config import TrackingConfig
-{%- endif %}
-from .errors import ModelError
+from .errors import {% if cookiecutter.experiment_tracking == 'mlflow' %}ModelError, {% endif %}ProjectError
 from .predict import PREDICTION, LoadedModel, load_model
 
 logger = logging.getLogger(__name__)
@@ -60,7 +54,7 @@ class Settings(BaseSettings):
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
     # MODEL_URI, e.g. models:/<name>@champion: the registry's model (the
-    # tracking store: MLFLOW_TRACKING_URI); else the files of MODEL_PATH.
+    # store of tracking.tracking_uri()); else the files of MODEL_PATH.
     model_uri: str | None = None
 {%- endif %}
 
@@ -114,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _observe(app)
     try:
         model: LoadedModel | None = _load(settings)
-    except ModelError as exc:
+    except ProjectError as exc:  # e.g. no model, no tracking store
         logger.error("model not loaded: %s", exc)
         model, reason = None, f"no model loaded: {exc}"
     READY.set(model is not None)
@@ -160,10 +154,9 @@ def _load(settings: Settings) -> LoadedModel:
     """The model to serve: from the registry (MODEL_URI) or from files."""
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
     if settings.model_uri:
-        from .tracking import load_registered  # MLflow: only when used
+        from .tracking import load_registered, tracking_uri  # MLflow: slow
 
-        uri = os.environ.get("MLFLOW_TRACKING_URI") or TrackingConfig().uri
-        found = load_registered(settings.model_uri, uri)
+        found = load_registered(settings.model_uri, tracking_uri())
         if found is None:
             raise ModelError(f"{settings.model_uri}: the alias is not set")
         return found

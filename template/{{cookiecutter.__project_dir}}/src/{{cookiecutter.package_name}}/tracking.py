@@ -17,14 +17,14 @@ from importlib.metadata import version as installed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import joblib
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from . import evaluate
-from .data import TRAIN_FILE, features_target, read_csv, write_json
+from .config import load_config
+from .data import write_json
 from .errors import ModelError
 from .predict import LoadedModel, loaded
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .config import Config
+    from .train import Trained
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 # An unreachable server fails in seconds, not after minutes of retries;
@@ -46,9 +47,10 @@ HTTP_DEFAULTS = {
 REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "joblib")
 
 
-def tracking_uri(config: Config) -> str:
-    """MLFLOW_TRACKING_URI (set by CI from the IaC), else ``tracking.uri``."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or config.tracking.uri
+def tracking_uri(config: Config | None = None) -> str:
+    """MLFLOW_TRACKING_URI, else ``tracking.uri`` (default: the project's)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")  # set by CI from the IaC
+    return uri or (config or load_config()).tracking.uri
 
 
 @contextmanager
@@ -71,41 +73,33 @@ def store(uri: str) -> Iterator[MlflowClient]:
         raise ModelError(f"MLflow tracking store {uri}: {detail}") from None
 
 
-def log_training(config: Config, metadata: dict[str, Any]) -> dict[str, Any]:
+def log_training(config: Config, trained: Trained) -> dict[str, Any]:
     """Log the saved model's run, register it, set its aliases.
 
     The model is saved locally first: when the store fails, it stays there
     and the error says so. The run's ids are added to the metadata file.
     """
     uri, name = tracking_uri(config), config.tracking.registered_model
-    pipeline = joblib.load(config.paths.model)
-    train = read_csv(config.paths.processed_dir / TRAIN_FILE)
-    example = features_target(train, config)[0].head(5)
     try:
         with store(uri) as client:
             experiment = _experiment(client, config.tracking.experiment, uri)
             with mlflow.start_run(experiment_id=experiment) as run:
-                run_id = run.info.run_id
-                version = _log_run(config, metadata, pipeline, example)
+                version = _log_run(config, trained)
             client.set_registered_model_alias(name, CHALLENGER, version)
             if CHAMPION not in aliases(client, name):  # the first model
                 client.set_registered_model_alias(name, CHAMPION, version)
     except ModelError as exc:
         saved = config.paths.model
         raise ModelError(f"{exc}; the model is saved in {saved}") from None
-    record: dict[str, Any] = {"run_id": run_id, "version": int(version)}
+    record = {"run_id": run.info.run_id, "version": int(version)}
     record |= {"registered_model": name, "tracking_uri": uri}
-    write_json(config.paths.metadata, {**metadata, "mlflow": record})
+    write_json(config.paths.metadata, {**trained.metadata, "mlflow": record})
     return record
 
 
-def _log_run(
-    config: Config,
-    metadata: dict[str, Any],
-    pipeline: Any,
-    example: Any,
-) -> str:
+def _log_run(config: Config, trained: Trained) -> str:
     """Log params, metrics, tags, the model and its metadata; its version."""
+    metadata, pipeline, example = trained
     params = {"estimator": config.model.estimator, **config.model.params}
     mlflow.log_params({**params, "cv_folds": config.model.cv_folds})
     scores = {f"train_{k}": v for k, v in metadata["training_metrics"].items()}

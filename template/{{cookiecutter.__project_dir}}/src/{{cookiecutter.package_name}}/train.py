@@ -8,7 +8,7 @@ import logging
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import joblib
 import numpy as np
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from .config import Config
 
 logger = logging.getLogger(__name__)
+
+
+class Trained(NamedTuple):
+    """What training hands on (tracking logs it without reloading files)."""
+
+    metadata: dict[str, Any]
+    pipeline: Pipeline
+    example: pd.DataFrame  # the first training rows: MLflow's input example
 
 
 def build_pipeline(config: Config, features: pd.DataFrame) -> Pipeline:
@@ -111,7 +119,7 @@ def splits(config: Config) -> list[Path]:
     return [config.paths.processed_dir / name for name in names]
 
 
-def train(config: Config) -> dict[str, Any]:
+def train(config: Config) -> Trained:
     """Fit on the training split; write the pipeline and its metadata.
 
     The splits come from the data step (``make data``); when they are
@@ -151,4 +159,4 @@ def train(config: Config) -> dict[str, Any]:
     joblib.dump(pipeline, model_path)
     data.write_json(config.paths.metadata, metadata)
     logger.info("saved model %s to %s", metadata["model_version"], model_path)
-    return metadata
+    return Trained(metadata, pipeline, features.head(5))
