@@ -1067,7 +1067,7 @@ def test_plan_apply_and_guard_run_for_real(rendered, tmp_path: Path) -> None:
     planned = deploy("plan", "production")
     assert planned.returncode == 0, planned.stderr
     summary = (work / "dist" / "plan" / "production.md").read_text()
-    assert summary.startswith(f"## production ({first[:12]})")
+    assert summary.startswith(f"## production (commit {first[:12]})")
     applied = deploy("apply", "production", "dist/plan/production.txt")
     assert applied.returncode == 0, applied.stderr
 

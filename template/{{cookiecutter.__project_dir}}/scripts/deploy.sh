@@ -58,9 +58,7 @@ version() {
 		echo "$MODEL_VERSION"
 		return
 	}
-	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
-	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
-	echo "${sha:0:12}-$(model_version "$BUNDLE/model.json")"
+	echo "$(short_sha)-$(model_version "$BUNDLE/model.json")"
 }
 
 # The model_version field of a model.json (no JSON tool needed: deployer images lack them).
@@ -76,6 +74,11 @@ commit_sha() {
 	local sha="${GITHUB_SHA:-${CI_COMMIT_SHA:-${BUILD_SOURCEVERSION:-}}}"
 	[[ -n "$sha" ]] || sha="$(git rev-parse HEAD)"
 	echo "$sha"
+}
+short_sha() {
+	local sha
+	sha="$(commit_sha)"
+	echo "${sha:0:12}"
 }
 
 # staging | production -> the short name of its infrastructure files (envs/<name>.*).
@@ -366,7 +369,7 @@ plan() {
 	"${TF[@]}" plan -input=false -lock=false -var-file="envs/${short}.tfvars" -out="$PWD/$PLANS/$ENV_NAME.tfplan"
 	"${TF[@]}" show -no-color "$PWD/$PLANS/$ENV_NAME.tfplan" >"$PLANS/$ENV_NAME.txt"
 	{
-		echo "## Infrastructure plan for $ENV_NAME ($(version))"
+		echo "## Infrastructure plan for $ENV_NAME (commit $(short_sha))"
 		echo
 		echo "Applied unchanged after the approval (terraform apply of this plan file)."
 		echo
@@ -380,7 +383,7 @@ plan() {
 	az deployment group what-if --resource-group "$(resource_group)" --name "$(deployment_name "$ENV_NAME")" \
 		"${params[@]}" --only-show-errors >"$PLANS/$ENV_NAME.txt"
 	{
-		echo "## Infrastructure what-if for $ENV_NAME ($(version))"
+		echo "## Infrastructure what-if for $ENV_NAME (commit $(short_sha))"
 		echo
 		echo "After the approval, the same template and parameters of this commit are deployed."
 		echo
@@ -390,7 +393,7 @@ plan() {
 	} >"$summary"
 {%- else %}
 	{
-		echo "## $ENV_NAME ($(version))"
+		echo "## $ENV_NAME (commit $(short_sha))"
 		echo
 		echo "No infrastructure code (iac: none): only the model{% if cookiecutter.serving == 'fastapi' %} and the serving image{% endif %} change."
 	} >"$summary"
