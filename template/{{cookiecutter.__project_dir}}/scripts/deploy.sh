@@ -341,10 +341,11 @@ ci_registry_login() {
 # The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
 # by digest, so every deployment is a new revision of exactly the image pushed.
 pushed_digest() {
-	local repo="${1%:*}" digest
-	digest="$(docker image inspect --format '{{ '{{' }}range .RepoDigests{{ '}}' }}{{ '{{' }}println .{{ '}}' }}{{ '{{' }}end{{ '}}' }}' "$1" | grep -m1 "^${repo}@")" ||
-		die "no registry digest for $1 after the push"
-	echo "$digest"
+	local repo="${1%:*}" json
+	# The JSON of docker image inspect (a Go template here would read as Jinja to the template).
+	json="$(docker image inspect "$1")"
+	[[ "$json" =~ \"(${repo//./\\.}@sha256:[0-9a-f]{64})\" ]] || die "no registry digest for $1 after the push"
+	echo "${BASH_REMATCH[1]}"
 }
 {%- endif %}
 
