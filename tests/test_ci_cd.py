@@ -1259,5 +1259,14 @@ def test_gitlab_without_cloud_variables_says_so_and_stays_green(
             assert calls.read_text() == "make data\nmake ci\n"
             assert chosen.startswith("# unconfigured\n")
             assert f"Notice: no {identity} for production-training" in result.stdout
+    # a schedule before the setup: no champion read, no red job
+    champion = "set -eu\n" + "\n".join(load(root / ".gitlab-ci.yml")["retrain:champion"]["script"])
+    calls.write_text("")
+    result = subprocess.run(["bash", "-c", champion], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"Notice: no {identity} for production-plan" in result.stdout
+    assert (work / "models" / "champion").is_dir()
+    assert calls.read_text() == ""
     docs = (root / "docs" / "ci-cd.md").read_text()
     assert "`.gitlab/ci/unconfigured.yml`" in docs
