@@ -1213,6 +1213,8 @@ def test_gitlab_deploy_image_has_git_and_the_projects_python(rendered, answers) 
     assert re.search(r"^FROM ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ AS uv$", dockerfile, re.M)
     assert 'RUN uv python install "$PYTHON_VERSION"' in dockerfile
     assert "UV_PYTHON_BIN_DIR=/usr/local/bin" in dockerfile
+    lint = run(tool("hadolint"), root / ".gitlab" / "deployer.Dockerfile", cwd=root)
+    assert lint.returncode == 0, lint.stdout
     # every job that runs deploy.sh guard or promote runs in that image
     deliver = load(root / ".gitlab" / "ci" / "deliver.yml")
     assert deliver["default"]["image"] == "$DEPLOYER_IMAGE"

@@ -16,7 +16,9 @@ RUN tdnf install -y git make tar && tdnf clean all
 
 FROM amazon/aws-cli:2.22.35
 ENTRYPOINT []
-# Amazon Linux 2 (yum): the image has neither git nor make
+# Amazon Linux 2 (yum): the image has neither git nor make; unpinned packages: the base's
+# current security updates, not a frozen version
+# hadolint ignore=DL3033
 RUN yum install -y git make tar gzip && yum clean all && rm -rf /var/cache/yum
 {%- else %}
 
