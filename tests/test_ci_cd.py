@@ -513,7 +513,12 @@ def test_cd_goes_staging_smoke_test_approval_production(rendered, answers) -> No
             f"bash scripts/deploy.sh apply production dist/plan/production.{planfile}",
             "bash scripts/deploy.sh deploy production",
         ]
-        assert jobs["production:smoke"]["script"] == ["bash scripts/deploy.sh smoke production"]
+        # the champion alias moves only after the approved deployment answered its smoke test
+        promote = ["make install", "bash scripts/deploy.sh promote production"]
+        assert jobs["production:smoke"]["script"] == [
+            "bash scripts/deploy.sh smoke production",
+            *(promote if a(answers, "experiment_tracking") == "mlflow" else []),
+        ]
         assert "Protected environments" in docs
 
 
@@ -1153,3 +1158,117 @@ def test_ci_and_cd_build_commands_run_green_locally(template_repo, tmp_path: Pat
         )
     assert list((project / "dist").glob("*.whl"))
     assert (project / "dist" / "model" / "metrics.json").is_file()
+
+
+GITLAB_IDENTITY = {"azure": "AZURE_CLIENT_ID", "aws": "AWS_ROLE_ARN", "gcp": "GCP_SERVICE_ACCOUNT"}
+
+
+@pytest.mark.parametrize("answers", cases("gitlab"))
+def test_gitlab_trains_as_the_trainer_of_production(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    pipeline = load(root / ".gitlab-ci.yml")
+    bundle = pipeline["bundle"]
+    # the trainer's variables and an ID token, without a deployment
+    assert bundle["environment"] == {"name": "production-training", "action": "prepare"}
+    deliver = load(root / ".gitlab" / "ci" / "deliver.yml")
+    assert bundle["id_tokens"] == deliver[".cloud"]["id_tokens"]
+    # cloud CLI, Terraform (the outputs), git and the project's Python: the deployer image
+    assert bundle["image"] == "$DEPLOYER_IMAGE"
+    assert "deployer" in bundle["needs"]
+    python = f"python{a(answers, 'python_version')}"
+    assert bundle["variables"]["PYTHON"] == python
+    assert '--build-arg PYTHON_VERSION="$PYTHON_VERSION"' in flat(
+        "\n".join(pipeline["deployer"]["script"])
+    )
+    identity = GITLAB_IDENTITY[a(answers, "cloud")]
+    train = flat(bundle["script"][0])
+    assert f'if [ -n "${{{identity}:-}}" ]; then bash scripts/deploy.sh train production' in train
+    # the trainer's steps: the data remote and the tracking URI before `make data`, as on the
+    # other CI systems (deploy.sh train)
+    deploy = (root / "scripts" / "deploy.sh").read_text()
+    body = deploy[deploy.index("\ntrain() {") + 1 :]
+    body = body[: body.index("\n}\n")]
+    steps = [line.strip() for line in body.splitlines()[1:]]
+    expected = ["login"]
+    if a(answers, "data_versioning") == "dvc" and a(answers, "iac") != "none":
+        expected += ["make install", "data_remote"]
+    if (a(answers, "experiment_tracking") == "mlflow" and a(answers, "iac") != "none"
+            and a(answers, "cloud") != "gcp"):  # fmt: skip
+        expected += ['MLFLOW_TRACKING_URI="$(tracking_uri)"', "export MLFLOW_TRACKING_URI"]
+    assert steps == [*expected, "make data", "make ci"]
+
+
+@pytest.mark.parametrize("answers", cases("gitlab"))
+def test_gitlab_deploy_image_has_git_and_the_projects_python(rendered, answers) -> None:
+    root = rendered("copier", answers)
+    dockerfile = (root / ".gitlab" / "deployer.Dockerfile").read_text()
+    base = re.findall(r"^FROM\s+(\S+)\s*$", dockerfile, re.M)
+    assert len(base) == 1, base  # the final stage: the cloud CLI's image
+    install = {"mcr.microsoft.com/azure-cli": "tdnf install -y git make",
+               "amazon/aws-cli": "yum install -y git make",
+               "gcr.io/google.com/cloudsdktool/google-cloud-cli":
+               "apt-get install -y --no-install-recommends git make"}  # fmt: skip
+    assert install[base[0].rsplit(":", 1)[0]] in dockerfile
+    assert "COPY --from=uv /uv /uvx /usr/local/bin/" in dockerfile
+    assert re.search(r"^FROM ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ AS uv$", dockerfile, re.M)
+    assert 'RUN uv python install "$PYTHON_VERSION"' in dockerfile
+    assert "UV_PYTHON_BIN_DIR=/usr/local/bin" in dockerfile
+    lint = run(tool("hadolint"), root / ".gitlab" / "deployer.Dockerfile", cwd=root)
+    assert lint.returncode == 0, lint.stdout
+    # every job that runs deploy.sh guard or promote runs in that image
+    deliver = load(root / ".gitlab" / "ci" / "deliver.yml")
+    assert deliver["default"]["image"] == "$DEPLOYER_IMAGE"
+    assert deliver["production"]["variables"]["GIT_DEPTH"] == 0
+
+
+@pytest.mark.parametrize("answers", cases("gitlab"))
+def test_gitlab_without_cloud_variables_says_so_and_stays_green(
+    rendered, answers, tmp_path: Path
+) -> None:
+    """The bundle job's real script, run by bash: no identity -> the notice and the child
+    pipeline that deploys nothing; with one -> the trainer's steps and the deliveries."""
+    root = rendered("copier", answers)
+    bundle = load(root / ".gitlab-ci.yml")["bundle"]
+    identity = GITLAB_IDENTITY[a(answers, "cloud")]
+    unconfigured = load(root / ".gitlab" / "ci" / "unconfigured.yml")
+    (job,) = unconfigured.values()
+    assert "not configured" in " ".join(job["script"])
+    assert re.fullmatch(r"busybox:\d+\.\d+\.\d+", job["image"])
+    work = tmp_path / "work"
+    shutil.copytree(root / ".gitlab", work / ".gitlab")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    # `make` and `bash scripts/deploy.sh` record their calls: the cloud is not the subject here
+    (bin_dir / "make").write_text(f'#!/bin/sh\necho "make $*" >>"{calls}"\n')
+    (bin_dir / "make").chmod(0o755)
+    (work / "scripts").mkdir()
+    (work / "scripts" / "deploy.sh").write_text(f'echo "deploy.sh $*" >>"{calls}"\n')
+    script = "set -eu\n" + "\n".join(bundle["script"][:2])
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CI_PIPELINE_SOURCE": "push"}
+    for configured in (False, True):
+        calls.write_text("")
+        extra = {identity: "the-trainer"} if configured else {}
+        result = subprocess.run(["bash", "-c", script], cwd=work, env={**env, **extra},
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        chosen = (work / "dist" / "next-pipeline.yml").read_text()
+        if configured:
+            assert calls.read_text() == "deploy.sh train production\n"
+            assert chosen == (work / ".gitlab" / "ci" / "deliver.yml").read_text()
+            assert "Notice" not in result.stdout
+        else:
+            assert calls.read_text() == "make data\nmake ci\n"
+            assert chosen.startswith("# unconfigured\n")
+            assert f"Notice: no {identity} for production-training" in result.stdout
+    # a schedule before the setup: no champion read, no red job
+    champion = "set -eu\n" + "\n".join(load(root / ".gitlab-ci.yml")["retrain:champion"]["script"])
+    calls.write_text("")
+    result = subprocess.run(["bash", "-c", champion], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"Notice: no {identity} for production-plan" in result.stdout
+    assert (work / "models" / "champion").is_dir()
+    assert calls.read_text() == ""
+    docs = (root / "docs" / "ci-cd.md").read_text()
+    assert "`.gitlab/ci/unconfigured.yml`" in docs
