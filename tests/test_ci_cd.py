@@ -819,6 +819,7 @@ def test_deploy_script_pushes_the_image_to_the_ci_registry_once(rendered, tmp_pa
 
     log.unlink()
     env |= {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "Octo-Org/Churn-Model",
+            "GITHUB_SERVER_URL": "https://github.example",
             "CI_REGISTRY_USER": "octocat", "CI_REGISTRY_PASSWORD": "job-token"}  # fmt: skip
     pushed = run("bash", "scripts/deploy.sh", "image", cwd=work, env=env)
     assert pushed.returncode == 0, pushed.stderr
@@ -827,6 +828,9 @@ def test_deploy_script_pushes_the_image_to_the_ci_registry_once(rendered, tmp_pa
     assert "login --username octocat --password-stdin ghcr.io" in calls
     assert "stdin=job-token" in calls
     assert f"push {repository}:{version}" in calls
+    # The label that links the package to the repository (its workflows may then write it).
+    source = "org.opencontainers.image.source=https://github.example/Octo-Org/Churn-Model"
+    assert any(c.startswith(f"build --pull --label {source} ") for c in calls)
     assert "job-token" not in " ".join(c for c in calls if not c.startswith("stdin="))
     digest = f"{repository}@sha256:{7:064d}"
     assert (work / "dist" / "image.ref").read_text().strip() == digest

@@ -314,9 +314,12 @@ image() {
 	# The image gets exactly the bundled model, also where the build runs in its own job.
 	mkdir -p models
 	cp "$BUNDLE/model.joblib" "$BUNDLE/model.json" models/
-	docker build --pull --tag "${PROJECT}:$(version)" .
-	local repository ref
+	local repository ref labels=()
 	repository="$(image_repository)"
+	# GitHub links the package to this repository (its workflows' tokens may then write it).
+	[[ -z "$repository" || -z "${GITHUB_SERVER_URL:-}" || -z "${GITHUB_REPOSITORY:-}" ]] ||
+		labels=(--label "org.opencontainers.image.source=${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}")
+	docker build --pull "${labels[@]}" --tag "${PROJECT}:$(version)" .
 	if [[ -n "$repository" ]]; then
 		ref="${repository}:$(version)"
 		ci_registry_login "$ref"
