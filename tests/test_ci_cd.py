@@ -443,8 +443,10 @@ def github_delivery(root: Path, workflow: str) -> list[str]:
             return order
         (name,) = following
         assert jobs[name]["uses"] == "./.github/workflows/deploy.yml"
-        assert jobs[name]["permissions"] == {
-            "actions": "read", "contents": "read", "id-token": "write"}  # fmt: skip
+        permissions = dict(jobs[name]["permissions"])
+        # With the serving image, deploy.yml pulls it from the repository's packages.
+        assert permissions.pop("packages", "read") == "read"
+        assert permissions == {"actions": "read", "contents": "read", "id-token": "write"}
         order.append(jobs[name]["with"]["environment"])
         previous = name
 
@@ -742,6 +744,102 @@ def test_github_workflows_are_least_privilege_pinned_and_time_limited(rendered, 
                 assert pinned.setdefault(action, sha) == sha, f"{action}: two different pins"
     assert {"actions/checkout", "actions/upload-artifact", "actions/download-artifact",
             "actions/setup-python"} <= set(pinned)  # fmt: skip
+
+
+@pytest.mark.parametrize("answers", cases("github"))
+def test_github_pushes_the_image_once_and_deploys_its_digest(rendered, answers) -> None:
+    """The build jobs push the serving image to the repository's packages (only they may
+    write packages) and keep just the model and the image's digest; deployments may only
+    read packages and log in with the job's token to pull that digest."""
+    if a(answers, "serving") != "fastapi":
+        return
+    workflows = github_workflows(rendered("copier", answers))
+    token = {"CI_REGISTRY_USER": "${{ github.actor }}",
+             "CI_REGISTRY_PASSWORD": "${{ github.token }}"}  # fmt: skip
+    writers = []
+    for name, workflow in workflows.items():
+        for job_name, job in workflow["jobs"].items():
+            packages = job.get("permissions", {}).get("packages")
+            if packages == "write":
+                writers.append(f"{name}:{job_name}")
+            steps = job.get("steps", [])
+            builds = [s for s in steps if "deploy.sh image" in s.get("run", "")]
+            if builds:
+                assert packages == "write", f"{name}:{job_name}"
+                assert builds[0]["env"] == token, f"{name}:{job_name}"
+                [upload] = [s for s in steps if s.get("uses", "").startswith("actions/upload-")]
+                assert upload["with"]["path"].split() == ["dist/model/", "dist/image.ref"]
+            if job.get("uses") == "./.github/workflows/deploy.yml":
+                assert packages == "read", f"{name}:{job_name}: deploy.yml pulls the image"
+    assert sorted(writers) == ["cd.yml:build", "retrain.yml:retrain"]
+    deploy = workflows["deploy.yml"]["jobs"]["deploy"]
+    assert deploy["permissions"]["packages"] == "read"
+    command = "bash scripts/deploy.sh deploy "
+    [step] = [s for s in deploy["steps"] if s.get("run", "").startswith(command)]
+    assert step["env"] == token
+
+
+def fake_docker(bin_dir: Path, log: Path) -> None:
+    """A `docker` on PATH that records its calls (and what `login` reads on stdin) and
+    answers `image inspect` with a registry digest for the pushed reference."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "docker"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        "set -eu\n"
+        f'echo "$*" >>"{log}"\n'
+        'case "$1" in\n'
+        f'  login) echo "stdin=$(cat)" >>"{log}" ;;\n'
+        '  image) ref="${!#}"; echo "${ref%:*}@sha256:$(printf %064d 7)" ;;\n'
+        '  save) shift; [ "$1" = --output ] && : >"$2" ;;\n'
+        "esac\n"
+    )
+    script.chmod(0o755)
+
+
+def test_deploy_script_pushes_the_image_to_the_ci_registry_once(rendered, tmp_path: Path) -> None:
+    """`deploy.sh image` on GitHub Actions pushes to the repository's packages (lower case),
+    logged in with the job's token, and records the digest instead of writing a tarball;
+    elsewhere the image stays a tarball."""
+    root = rendered("copier", {"ci_provider": "github", "serving": "fastapi", "cloud": "aws"})
+    work = tmp_path / "project"
+    shutil.copytree(root, work)
+    log = tmp_path / "docker.log"
+    fake_docker(tmp_path / "bin", log)
+    (work / "dist" / "model").mkdir(parents=True)
+    (work / "dist" / "model" / "model.joblib").write_text("model")
+    (work / "dist" / "model" / "model.json").write_text(
+        '{"model_version": "20260101T000000Z-0a1b2c3d"}')  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_", "IMAGE_"))}
+    env |= {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_SHA": "0123456789abcdef"}  # fmt: skip
+    version = "0123456789ab-20260101T000000Z-0a1b2c3d"
+
+    local = run("bash", "scripts/deploy.sh", "image", cwd=work, env=env)
+    assert local.returncode == 0, local.stderr
+    assert (work / "dist" / "image.tar").is_file()
+    assert not (work / "dist" / "image.ref").exists()
+    assert "login" not in log.read_text()
+    assert "push" not in log.read_text()
+
+    log.unlink()
+    env |= {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "Octo-Org/Churn-Model",
+            "GITHUB_SERVER_URL": "https://github.example",
+            "CI_REGISTRY_USER": "octocat", "CI_REGISTRY_PASSWORD": "job-token"}  # fmt: skip
+    pushed = run("bash", "scripts/deploy.sh", "image", cwd=work, env=env)
+    assert pushed.returncode == 0, pushed.stderr
+    repository = "ghcr.io/octo-org/churn-model/serving"
+    calls = log.read_text().splitlines()
+    assert "login --username octocat --password-stdin ghcr.io" in calls
+    assert "stdin=job-token" in calls
+    assert f"push {repository}:{version}" in calls
+    # The label that links the package to the repository (its workflows may then write it).
+    source = "org.opencontainers.image.source=https://github.example/Octo-Org/Churn-Model"
+    assert any(c.startswith(f"build --pull --label {source} ") for c in calls)
+    assert "job-token" not in " ".join(c for c in calls if not c.startswith("stdin="))
+    digest = f"{repository}@sha256:{7:064d}"
+    assert (work / "dist" / "image.ref").read_text().strip() == digest
+    assert not (work / "dist" / "image.tar").exists()  # nothing to carry: the registry has it
 
 
 @pytest.mark.parametrize("answers", cases("github"))

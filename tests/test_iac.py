@@ -968,3 +968,78 @@ def combo_output(cloud: str, identity: str) -> str:
     return {"azure": "{}_client_id", "aws": "{}_role_arn", "gcp": "{}_service_account"}[
         cloud
     ].format(identity)
+
+
+def terraform_console(directory: Path, expression: str, *args: str) -> Any:
+    """An expression evaluated by the real Terraform against a provider-less configuration."""
+    result = subprocess.run(
+        [str(TERRAFORM), "console", "-no-color", *args],
+        cwd=directory,
+        input=f"jsonencode({expression})",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(json.loads(result.stdout))  # the console prints the JSON as a string
+
+
+@pytest.mark.parametrize("combo", [c for c in TF if c.values[0]["serving"] == "fastapi"])
+def test_api_secrets_become_environment_variables_only_when_named(
+    rendered, combo, tmp_path
+) -> None:
+    """`api_secrets` is the only way a secret reaches the API, on every cloud: no variable
+    names a secret the API never reads, and the API's identity may read only what it gets."""
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    cloud = combo["cloud"]
+    resources = terraform_blocks(tf_dir, "resource")
+    serving = (tf_dir / "serving.tf").read_text(encoding="utf-8")
+    assert "APP_SECRET" not in serving
+    # The variable as rendered, with its validation, evaluated by Terraform itself.
+    variables = (tf_dir / "variables.tf").read_text(encoding="utf-8")
+    [variable] = re.findall(r'^variable "api_secrets" \{\n.*?^\}\n', variables, re.S | re.M)
+    # This Terraform (1.0, from PyPI) still wants messages to start with a capital letter.
+    variable = variable.replace('error_message = "api_secrets', 'error_message = "Api_secrets')
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo/dev/app-AbCdEf"
+    (tmp_path / "main.tf").write_text(f'{variable}\nlocals {{\n  arn = "{arn}"\n}}\n')
+    good = {"azure": "partner-key", "aws": "partner_key", "gcp": "partner-key"}[cloud]
+    named = f'-var=api_secrets={{PARTNER_KEY = "{good}"}}'
+    assert terraform_console(tmp_path, "var.api_secrets", named) == {"PARTNER_KEY": good}
+    bad = subprocess.run(
+        [str(TERRAFORM), "console", "-no-color", '-var=api_secrets={"partner-key" = "x"}'],
+        cwd=tmp_path, input="var.api_secrets", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "Invalid value for variable" in bad.stderr  # (the console exits 0 regardless)
+    assert "Api_secrets maps environment variable names" in " ".join(bad.stderr.split())
+    if cloud == "aws":
+        definition = resources[("aws_ecs_task_definition", "api")]["container_definitions"]
+        [expression] = re.findall(
+            r"secrets = (length\(var\.api_secrets\).*?\] : null)", serving, re.S
+        )
+        # On one line: the console reads line by line.
+        expression = " ".join(
+            expression.replace("aws_secretsmanager_secret.app.arn", "local.arn").split()
+        )
+        assert terraform_console(tmp_path, expression, named) == [
+            {"name": "PARTNER_KEY", "valueFrom": f"{arn}:{good}::"}]  # fmt: skip
+        assert terraform_console(tmp_path, expression, "-var=api_secrets={}") is None
+        assert "secrets = length(var.api_secrets)" in definition
+        # ECS reads the secret with the execution role, only when asked; the code never does.
+        grant = resources[("aws_iam_role_policy", "api_execution_secrets")]
+        assert grant["count"] == "${length(var.api_secrets) > 0 ? 1 : 0}"
+        assert grant["role"] == "${aws_iam_role.api_execution.id}"
+        assert "secretsmanager" not in json.dumps(terraform_blocks(tf_dir, "data")[
+            ("aws_iam_policy_document", "api")])  # fmt: skip
+    elif cloud == "gcp":
+        container = resources[("google_cloud_run_v2_service", "api")]["template"][0]["containers"][
+            0
+        ]
+        [dynamic] = [d['"env"'] for d in container["dynamic"] if '"env"' in d]
+        assert dynamic["for_each"] == "${var.api_secrets}"
+        ref = dynamic["content"][0]["value_source"][0]["secret_key_ref"][0]
+        assert (ref["secret"], ref["version"]) == ("${env.value}", '"latest"')
+        grant = resources[("google_secret_manager_secret_iam_member", "api")]
+        assert (grant["for_each"], grant["secret_id"]) == ("${var.api_secrets}", "${each.value}")
+    else:
+        app = resources[("azurerm_container_app", "api")]
+        assert "var.api_secrets" in json.dumps(app["template"][0]["container"][0]["dynamic"])

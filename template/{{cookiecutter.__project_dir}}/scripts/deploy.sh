@@ -4,7 +4,8 @@
 #
 #   bash scripts/deploy.sh bundle              # after `make ci`: the model files into dist/model/
 {%- if cookiecutter.serving == 'fastapi' %}
-#   bash scripts/deploy.sh image               # the serving image, built once, into dist/image.tar
+#   bash scripts/deploy.sh image               # the serving image, built once: pushed to the CI registry
+#                                              # (digest in dist/image.ref), else into dist/image.tar
 {%- endif %}
 #   bash scripts/deploy.sh plan staging        # what the infrastructure change would do, into dist/plan/
 #   bash scripts/deploy.sh apply staging dist/plan/staging.tfplan
@@ -316,11 +317,15 @@ image() {
 	# The image gets exactly the bundled model, also where the build runs in its own job.
 	mkdir -p models
 	cp "$BUNDLE/model.joblib" "$BUNDLE/model.json" models/
-	docker build --pull --tag "${PROJECT}:$(version)" .
-	if [[ -n "${IMAGE_REPOSITORY:-}" ]]; then
-		local ref
-		ref="${IMAGE_REPOSITORY}:$(version)"
-		ci_registry_login
+	local repository ref labels=()
+	repository="$(image_repository)"
+	# GitHub links the package to this repository (its workflows' tokens may then write it).
+	[[ -z "$repository" || -z "${GITHUB_SERVER_URL:-}" || -z "${GITHUB_REPOSITORY:-}" ]] ||
+		labels=(--label "org.opencontainers.image.source=${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}")
+	docker build --pull "${labels[@]}" --tag "${PROJECT}:$(version)" .
+	if [[ -n "$repository" ]]; then
+		ref="${repository}:$(version)"
+		ci_registry_login "$ref"
 		docker tag "${PROJECT}:$(version)" "$ref"
 		docker push "$ref"
 		pushed_digest "$ref" >"$IMAGE_REF_FILE"
@@ -332,10 +337,24 @@ image() {
 	echo "serving image: $IMAGE_ARCHIVE (${PROJECT}:$(version))"
 }
 
-# GitLab's job token opens the project's container registry (IMAGE_REPOSITORY there).
+# The CI system's own registry for the image: IMAGE_REPOSITORY (GitLab: the project's container
+# registry), else on GitHub Actions the repository's packages (lower case: image names have no
+# capitals); empty elsewhere (then the image travels as dist/image.tar).
+image_repository() {
+	if [[ -n "${IMAGE_REPOSITORY:-}" ]]; then
+		echo "$IMAGE_REPOSITORY"
+	elif [[ "${GITHUB_ACTIONS:-}" == true && -n "${GITHUB_REPOSITORY:-}" ]]; then
+		echo "ghcr.io/${GITHUB_REPOSITORY,,}/serving"
+	fi
+}
+
+# The job's token opens the CI registry holding REF: GitLab predefines CI_REGISTRY_USER and
+# CI_REGISTRY_PASSWORD (its job token), GitHub workflows pass github.actor and GITHUB_TOKEN.
 ci_registry_login() {
-	[[ -n "${CI_REGISTRY:-}" && -n "${CI_REGISTRY_PASSWORD:-}" ]] || return 0
-	printf '%s' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+	[[ -n "${CI_REGISTRY_PASSWORD:-}" ]] || return 0
+	printf '%s' "$CI_REGISTRY_PASSWORD" |
+		docker login --username "${CI_REGISTRY_USER:?CI_REGISTRY_USER: the registry user for CI_REGISTRY_PASSWORD}" \
+			--password-stdin "${CI_REGISTRY:-${1%%/*}}"
 }
 
 # The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
@@ -507,7 +526,7 @@ deploy() {
 	need docker
 	if [[ -f "$IMAGE_REF_FILE" ]]; then
 		# The digest `image` pushed to the CI registry: every environment gets the same bytes.
-		ci_registry_login
+		ci_registry_login "$(<"$IMAGE_REF_FILE")"
 		docker pull "$(<"$IMAGE_REF_FILE")"
 		docker tag "$(<"$IMAGE_REF_FILE")" "${PROJECT}:${tag}"
 	else

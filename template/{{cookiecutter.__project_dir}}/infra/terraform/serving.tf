@@ -212,7 +212,8 @@ resource "azurerm_role_assignment" "cd_update_api" {
 {%- elif cookiecutter.cloud == 'aws' -%}
 # The model API: an ECS service on Fargate behind an Application Load Balancer (App Runner
 # takes no new customers). It scales between min_replicas and max_replicas on requests per
-# task, pulls from ECR, logs to CloudWatch and reads models and secrets with its own task role.
+# task, pulls from ECR, logs to CloudWatch and reads models with its own task role; the keys of
+# the application secret named in var.api_secrets become its environment variables.
 # CD rolls a new task definition revision with the new image (`scripts/deploy.sh deploy`);
 # Terraform owns the rest.
 
@@ -417,6 +418,29 @@ resource "aws_iam_role_policy_attachment" "api_execution" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 }
 
+# var.api_secrets: ECS reads the application secret's keys with the execution role when a
+# task starts and hands them to the API as environment variables.
+resource "aws_iam_role_policy" "api_execution_secrets" {
+  count  = length(var.api_secrets) > 0 ? 1 : 0
+  name   = "read-the-api-secrets"
+  role   = aws_iam_role.api_execution.id
+  policy = data.aws_iam_policy_document.api_execution_secrets.json
+}
+
+data "aws_iam_policy_document" "api_execution_secrets" {
+  statement {
+    sid       = "ReadTheApplicationSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.app.arn]
+  }
+
+  statement {
+    sid       = "DecryptItWithTheEnvironmentKey"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.main.arn]
+  }
+}
+
 # Task role: what the API's code may do.
 resource "aws_iam_role" "api" {
   name                 = "${local.name}-api"
@@ -445,7 +469,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 }
 
 resource "aws_iam_role_policy" "api" {
-  name   = "read-models-and-secrets"
+  name   = "read-models"
   role   = aws_iam_role.api.id
   policy = data.aws_iam_policy_document.api.json
 }
@@ -455,12 +479,6 @@ data "aws_iam_policy_document" "api" {
     sid       = "ReadModels"
     actions   = ["s3:GetObject", "s3:ListBucket"]
     resources = [aws_s3_bucket.ml.arn, "${aws_s3_bucket.ml.arn}/models/*"]
-  }
-
-  statement {
-    sid       = "ReadSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.app.arn]
   }
 
   statement {
@@ -496,8 +514,12 @@ resource "aws_ecs_task_definition" "api" {
     environment = [
       { name = "ENVIRONMENT", value = var.environment },
       { name = "MODEL_BUCKET", value = aws_s3_bucket.ml.bucket },
-      { name = "APP_SECRETS_ARN", value = aws_secretsmanager_secret.app.arn },
     ]
+    # var.api_secrets: environment variables from keys of the application secret's JSON
+    # (ARN:json-key:version-stage:version-id, empty = the current version); none: left out.
+    secrets = length(var.api_secrets) > 0 ? [
+      for name, key in var.api_secrets : { name = name, valueFrom = "${aws_secretsmanager_secret.app.arn}:${key}::" }
+    ] : null
     logConfiguration = {
       logDriver = "awslogs"
       options = {
@@ -545,7 +567,7 @@ resource "aws_ecs_service" "api" {
     ignore_changes = [task_definition, desired_count]
   }
 
-  depends_on = [aws_lb_listener.api, aws_iam_role_policy_attachment.api_execution]
+  depends_on = [aws_lb_listener.api, aws_iam_role_policy_attachment.api_execution, aws_iam_role_policy.api_execution_secrets]
 }
 
 # Autoscaling: requests per task and minute, from the concurrency a task serves within the
@@ -614,7 +636,8 @@ data "aws_iam_policy_document" "cd_deploy_api" {
 }
 {%- else -%}
 # The model API: a Cloud Run service that scales on concurrent requests between min_replicas
-# and max_replicas, runs as its own service account and reads models and secrets with it.
+# and max_replicas, runs as its own service account and reads models with it; the secrets named
+# in var.api_secrets become its environment variables.
 # CD deploys new images (`gcloud run services update --image`); Terraform owns the rest.
 # Callers need roles/run.invoker (CD has it for the smoke test; grant it to allUsers only for a
 # deliberately public API).
@@ -630,8 +653,11 @@ resource "google_storage_bucket_iam_member" "api" {
   member = "serviceAccount:${google_service_account.api.email}"
 }
 
+# var.api_secrets: the secrets the API gets as environment variables, and only those.
 resource "google_secret_manager_secret_iam_member" "api" {
-  secret_id = google_secret_manager_secret.app.id
+  for_each  = var.api_secrets
+  project   = var.project_id
+  secret_id = each.value
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.api.email}"
 }
@@ -680,9 +706,18 @@ resource "google_cloud_run_v2_service" "api" {
         value = google_storage_bucket.ml.name
       }
 
-      env {
-        name  = "APP_SECRET"
-        value = google_secret_manager_secret.app.id
+      # var.api_secrets: environment variables from Secret Manager secrets (latest version).
+      dynamic "env" {
+        for_each = var.api_secrets
+        content {
+          name = env.key
+          value_source {
+            secret_key_ref {
+              secret  = env.value
+              version = "latest"
+            }
+          }
+        }
       }
 
       startup_probe {
@@ -705,7 +740,8 @@ resource "google_cloud_run_v2_service" "api" {
     ignore_changes = [template[0].containers[0].image, client, client_version]
   }
 
-  depends_on = [google_project_service.apis]
+  # Cloud Run checks at deployment that the service account may read the secrets.
+  depends_on = [google_project_service.apis, google_secret_manager_secret_iam_member.api]
 }
 
 # The smoke test calls the API as the CD service account (scripts/deploy.sh smoke): it may

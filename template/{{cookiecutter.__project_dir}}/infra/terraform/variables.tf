@@ -247,19 +247,31 @@ variable "container_image" {
   default     = "{% if cookiecutter.cloud == 'azure' %}mcr.microsoft.com/k8se/quickstart:latest{% elif cookiecutter.cloud == 'aws' %}public.ecr.aws/aws-containers/hello-app-runner:latest{% else %}us-docker.pkg.dev/cloudrun/container/hello:latest{% endif %}"
 }
 
-{%- if cookiecutter.cloud == 'azure' %}
 
 variable "api_secrets" {
+{%- if cookiecutter.cloud == 'azure' %}
   description = "Environment variables of the model API read from Key Vault secrets: {ENV_VAR = \"secret-name\"}. Create the secrets yourself (az keyvault secret set); the API's identity reads them when a revision starts. Empty: none."
+{%- elif cookiecutter.cloud == 'aws' %}
+  description = "Environment variables of the model API read from keys of the application secret (output app_secret_arn, a JSON object): {ENV_VAR = \"json-key\"}. Put the keys in yourself (aws secretsmanager put-secret-value) before the API starts; ECS reads them with the task execution role when a task starts. Empty: none."
+{%- else %}
+  description = "Environment variables of the model API read from Secret Manager secrets of the project (latest version): {ENV_VAR = \"secret-id\"}. Create the secrets yourself (gcloud secrets create); the API's service account reads them when an instance starts. Empty: none."
+{%- endif %}
   type        = map(string)
   default     = {}
 
   validation {
+{%- if cookiecutter.cloud == 'azure' %}
     condition     = alltrue([for name, secret in var.api_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && can(regex("^[0-9A-Za-z-]{1,127}$", secret))])
     error_message = "api_secrets maps environment variable names (letters, digits, _) to Key Vault secret names (letters, digits, -)."
+{%- elif cookiecutter.cloud == 'aws' %}
+    condition     = alltrue([for name, key in var.api_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && can(regex("^[^:]+$", key))])
+    error_message = "api_secrets maps environment variable names (letters, digits, _) to keys of the application secret's JSON (no colons)."
+{%- else %}
+    condition     = alltrue([for name, secret in var.api_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && can(regex("^[A-Za-z0-9_-]{1,255}$", secret))])
+    error_message = "api_secrets maps environment variable names (letters, digits, _) to Secret Manager secret ids (letters, digits, _ and -)."
+{%- endif %}
   }
 }
-{%- endif %}
 
 variable "container_port" {
   description = "Port the model API listens on inside the container."
