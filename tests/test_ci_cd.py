@@ -790,7 +790,7 @@ def fake_docker(bin_dir: Path, log: Path) -> None:
         f'echo "$*" >>"{log}"\n'
         'case "$1" in\n'
         f'  login) echo "stdin=$(cat)" >>"{log}" ;;\n'
-        '  image) ref="${!#}"; echo "${ref%:*}@sha256:$(printf %064d 7)" ;;\n'
+        '  image) ref="${!#}"; printf \'[{"RepoDigests": ["%s@sha256:%064d"]}]\' "${ref%:*}" 7 ;;\n'
         '  save) shift; [ "$1" = --output ] && : >"$2" ;;\n'
         "esac\n"
     )
