@@ -70,7 +70,7 @@ moved {
 
 # What each identity may do. CD: push images, deploy{% if cookiecutter.serving == 'fastapi' %} the model API{% endif %}, upload models, run ML jobs and
 # move the champion alias. Plan: read everything, and the model store (retraining's baseline).
-# Trainer: read the training data (DVC's `cloud` remote: the data container) and write runs and
+# Trainer: read the training data ({% if cookiecutter.data_versioning == 'dvc' %}DVC's `cloud` remote: {% endif %}the data container) and write runs and
 # model versions to the workspace's MLflow (AzureML Data Scientist: Azure RBAC cannot limit it
 # to one alias).
 resource "azurerm_role_assignment" "ci" {
@@ -316,7 +316,7 @@ locals {
 {%- endif %}
     ], local.state_statements.read)
 
-    # Trainer: read DVC's `cloud` remote (data/ in the bucket){% if cookiecutter.experiment_tracking == 'mlflow' %}, log runs and model versions to the
+    # Trainer: read {% if cookiecutter.data_versioning == 'dvc' %}DVC's `cloud` remote ({% endif %}data/ in the bucket{% if cookiecutter.data_versioning == 'dvc' %}){% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}, log runs and model versions to the
     # tracking server (its artifacts go straight to mlflow/ in the bucket){% endif %}, read the outputs.
     trainer = concat([
       { sid = "FindTheBucket", actions = ["s3:GetBucketLocation"], resources = [aws_s3_bucket.ml.arn] },
@@ -652,7 +652,7 @@ resource "google_storage_bucket_iam_member" "plan" {
   member = "serviceAccount:${google_service_account.ci["plan"].email}"
 }
 
-# Trainer: read DVC's `cloud` remote, the data/ prefix of the bucket, and nothing else there.
+# Trainer: read {% if cookiecutter.data_versioning == 'dvc' %}DVC's `cloud` remote, {% endif %}the data/ prefix of the bucket, and nothing else there.
 resource "google_storage_bucket_iam_member" "trainer" {
   bucket = google_storage_bucket.ml.name
   role   = "roles/storage.objectViewer"

@@ -182,7 +182,7 @@ resource planReadsModels 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// Trainer: reads DVC's `cloud` remote (the data container), writes runs and model versions to the
+// Trainer: reads {% if cookiecutter.data_versioning == 'dvc' %}DVC's `cloud` remote ({% endif %}the data container{% if cookiecutter.data_versioning == 'dvc' %}){% endif %}, writes runs and model versions to the
 // workspace's MLflow (AzureML Data Scientist; Azure RBAC cannot limit it to one alias), and reads
 // the deployment's outputs (Reader: where the data and the tracking server are).
 resource trainerReadsOutputs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
