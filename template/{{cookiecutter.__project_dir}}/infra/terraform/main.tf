@@ -1,12 +1,5 @@
-# Names, {% if cookiecutter.cloud == 'gcp' %}labels{% else %}tags{% endif %} and the container everything else lives in{% if cookiecutter.cloud == 'azure' %} (a resource group per environment){% elif cookiecutter.cloud == 'aws' %} (a resource group over the
-# environment's tags), plus the KMS key that encrypts data, models, images, secrets and logs{% else %} (the project's enabled APIs), plus
-# the Cloud KMS key that encrypts data, models and images{% endif %}.
-{% if cookiecutter.cloud == 'azure' %}
-locals {
-  name = "${var.project}-${var.environment}"
-  # Storage accounts, key vaults and registries need globally unique, alphanumeric names of at
-  # most 24 characters: prefix (2) + up to 22 characters of project, environment and suffix.
-  compact_name = substr(replace("${var.project}${var.environment}${var.name_suffix}", "-", ""), 0, 22)
+{#- The same in every cloud's locals: the CI environments and OIDC subjects of the identities. #}
+{%- set ci_locals %}
   # The CD pipeline's deployment environments are called dev, staging and production.
   cd_environment = var.environment == "prod" ? "production" : var.environment
   # Each identity is trusted from its own CI environment: the deployer from <env>, the
@@ -19,6 +12,17 @@ locals {
   oidc_subjects = {
     for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
   }
+{%- endset -%}
+# Names, {% if cookiecutter.cloud == 'gcp' %}labels{% else %}tags{% endif %} and the container everything else lives in{% if cookiecutter.cloud == 'azure' %} (a resource group per environment){% elif cookiecutter.cloud == 'aws' %} (a resource group over the
+# environment's tags), plus the KMS key that encrypts data, models, images, secrets and logs{% else %} (the project's enabled APIs), plus
+# the Cloud KMS key that encrypts data, models and images{% endif %}.
+{% if cookiecutter.cloud == 'azure' %}
+locals {
+  name = "${var.project}-${var.environment}"
+  # Storage accounts, key vaults and registries need globally unique, alphanumeric names of at
+  # most 24 characters: prefix (2) + up to 22 characters of project, environment and suffix.
+  compact_name = substr(replace("${var.project}${var.environment}${var.name_suffix}", "-", ""), 0, 22)
+{{- ci_locals }}
 
   tags = merge({
     project     = var.project
@@ -39,18 +43,7 @@ resource "azurerm_resource_group" "main" {
 locals {
   name       = "${var.project}-${var.environment}"
   account_id = data.aws_caller_identity.current.account_id
-  # The CD pipeline's deployment environments are called dev, staging and production.
-  cd_environment = var.environment == "prod" ? "production" : var.environment
-  # Each identity is trusted from its own CI environment: the deployer from <env>, the
-  # read-only plan identity from <env>-plan, the trainer from <env>-training (identity.tf).
-  ci_environments = {
-    cd      = local.cd_environment
-    plan    = "${local.cd_environment}-plan"
-    trainer = "${local.cd_environment}-training"
-  }
-  oidc_subjects = {
-    for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
-  }
+{{- ci_locals }}
 
   tags = merge({
     project     = var.project
@@ -139,18 +132,7 @@ locals {
   name = "${var.project}-${var.environment}"
   # Service account and workload identity pool IDs: at most 30 characters.
   short_name = replace(substr(local.name, 0, 25), "/-+$/", "")
-  # The CD pipeline's deployment environments are called dev, staging and production.
-  cd_environment = var.environment == "prod" ? "production" : var.environment
-  # Each identity is trusted from its own CI environment: the deployer from <env>, the
-  # read-only plan identity from <env>-plan, the trainer from <env>-training (identity.tf).
-  ci_environments = {
-    cd      = local.cd_environment
-    plan    = "${local.cd_environment}-plan"
-    trainer = "${local.cd_environment}-training"
-  }
-  oidc_subjects = {
-    for role, ci_environment in local.ci_environments : role => lookup(var.oidc_subjects, role, {% if cookiecutter.ci_provider == 'gitlab' %}"project_path:${var.repository}:ref_type:branch:ref:main"{% elif cookiecutter.ci_provider == 'azure-devops' %}""{% else %}"repo:${var.repository}:environment:${ci_environment}"{% endif %})
-  }
+{{- ci_locals }}
 
   # Label values allow only lowercase letters, digits, - and _: no repository "org/repo" here.
   labels = merge({
