@@ -441,6 +441,7 @@ bicep_params() {
 {%- endif %}
 
 apply() {
+	[[ -n "${1:-}" ]] || usage
 	local planfile="$1"
 	[[ -f "$planfile" ]] || die "$planfile not found: run 'bash scripts/deploy.sh plan $ENV_NAME' first"
 {%- if cookiecutter.iac != 'none' %}
@@ -672,6 +673,7 @@ outputs_of() {
 # rows as the new model. DIR stays empty when nothing is deployed yet: promote then treats the
 # new model as the first one.
 champion() {
+	[[ -n "${1:-}" ]] || usage
 	local dir="$1"
 	login
 	outputs_of "$ENV_NAME"
@@ -744,7 +746,7 @@ train() {
 # After the approved deployment: the registry's `champion` alias moves to the model version the
 # training job registered (the bundle's model.json), with `promote --version N`. Nothing moves
 # when the model was trained without ENV's tracking server.
-promote_champion() {
+promote() {
 	local version
 	[[ -f "$BUNDLE/model.json" ]] || die "$BUNDLE/model.json not found: get the build first"
 	[[ -x .venv/bin/python ]] || die ".venv/bin/python not found: run 'make install' first"
@@ -770,43 +772,12 @@ bundle) bundle ;;
 {%- if cookiecutter.serving == 'fastapi' %}
 image) image ;;
 {%- endif %}
-plan | guard | deploy | smoke | train)
+plan | apply | guard | deploy | smoke | train | champion{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri{% endif %})
+	# ENV, then the command's own argument (apply's PLANFILE, champion's DIR).
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
-	"$command"
+	shift 2
+	"${command//-/_}" "$@"
 	;;
-apply)
-	ENV_NAME="${2:-}"
-	env_short "$ENV_NAME" >/dev/null
-	[[ -n "${3:-}" ]] || usage
-	apply "$3"
-	;;
-champion)
-	ENV_NAME="${2:-}"
-	env_short "$ENV_NAME" >/dev/null
-	[[ -n "${3:-}" ]] || usage
-	champion "$3"
-	;;
-{%- if cookiecutter.experiment_tracking == 'mlflow' %}
-promote)
-	ENV_NAME="${2:-}"
-	env_short "$ENV_NAME" >/dev/null
-	promote_champion
-	;;
-{%- endif %}
-{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
-data-remote)
-	ENV_NAME="${2:-}"
-	env_short "$ENV_NAME" >/dev/null
-	data_remote
-	;;
-{%- endif %}
-{%- if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %}
-tracking-uri)
-	ENV_NAME="${2:-}"
-	env_short "$ENV_NAME" >/dev/null
-	tracking_uri
-	;;
-{%- endif %}
 *) usage ;;
 esac
