@@ -779,22 +779,28 @@ def test_github_pushes_the_image_once_and_deploys_its_digest(rendered, answers) 
     assert step["env"] == token
 
 
+def stub_command(bin_dir: Path, name: str, body: str) -> None:
+    """An executable bash script `name` in bin_dir (put first on PATH): a stand-in for a tool
+    that is not the subject of the test."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!/usr/bin/env bash\nset -eu\n{body}")
+    script.chmod(0o755)
+
+
 def fake_docker(bin_dir: Path, log: Path) -> None:
     """A `docker` on PATH that records its calls (and what `login` reads on stdin) and
     answers `image inspect` with a registry digest for the pushed reference."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    script = bin_dir / "docker"
-    script.write_text(
-        "#!/usr/bin/env bash\n"
-        "set -eu\n"
+    stub_command(
+        bin_dir,
+        "docker",
         f'echo "$*" >>"{log}"\n'
         'case "$1" in\n'
         f'  login) echo "stdin=$(cat)" >>"{log}" ;;\n'
         '  image) ref="${!#}"; printf \'[{"RepoDigests": ["%s@sha256:%064d"]}]\' "${ref%:*}" 7 ;;\n'
         '  save) shift; [ "$1" = --output ] && : >"$2" ;;\n'
-        "esac\n"
+        "esac\n",
     )
-    script.chmod(0o755)
 
 
 def test_deploy_script_pushes_the_image_to_the_ci_registry_once(rendered, tmp_path: Path) -> None:
@@ -1073,7 +1079,10 @@ def test_training_and_the_champion_use_their_own_identities(rendered, answers) -
         pipeline = load(root / ".gitlab-ci.yml")
         assert pipeline["retrain:champion"]["environment"]["name"] == "production-plan"
     script = (root / "scripts" / "deploy.sh").read_text()
-    assert ("\npromote)\n" in script) == mlflow
+    commands = re.search(r"^plan \| apply \|.*\)$", script, re.M)  # the ENV commands' case label
+    assert commands
+    assert (" promote " in commands[0].replace(")", " ")) == mlflow
+    assert ("\npromote() {\n" in script) == mlflow
     assert "promote --config configs/train.toml --version" in script if mlflow else True
 
 
@@ -1123,11 +1132,9 @@ def project_slug(root: Path) -> str:
 def fake_cloud_store(bin_dir: Path, store: Path) -> None:
     """An `aws` on PATH whose S3 is a local folder: the guard's git logic runs for real
     against a model store that holds what a deployment wrote."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    script = bin_dir / "aws"
-    script.write_text(
-        "#!/usr/bin/env bash\n"
-        "set -eu\n"
+    stub_command(
+        bin_dir,
+        "aws",
         f'root="{store}"\n'
         '[ "$1" = s3 ] || exit 2\n'
         'path() { echo "$root/${1#s3://}"; }\n'
@@ -1135,9 +1142,8 @@ def fake_cloud_store(bin_dir: Path, store: Path) -> None:
         '  ls) [ -e "$(path "$3")" ] ;;\n'
         '  cp) shift 2; [ "$1" = --only-show-errors ] && shift; cp "$(path "$1")" "$2" ;;\n'
         "  *) exit 2 ;;\n"
-        "esac\n"
+        "esac\n",
     )
-    script.chmod(0o755)
 
 
 def test_plan_apply_and_guard_run_for_real(rendered, tmp_path: Path) -> None:
@@ -1335,11 +1341,9 @@ def test_gitlab_without_cloud_variables_says_so_and_stays_green(
     work = tmp_path / "work"
     shutil.copytree(root / ".gitlab", work / ".gitlab")
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     calls = tmp_path / "calls"
     # `make` and `bash scripts/deploy.sh` record their calls: the cloud is not the subject here
-    (bin_dir / "make").write_text(f'#!/bin/sh\necho "make $*" >>"{calls}"\n')
-    (bin_dir / "make").chmod(0o755)
+    stub_command(bin_dir, "make", f'echo "make $*" >>"{calls}"\n')
     (work / "scripts").mkdir()
     (work / "scripts" / "deploy.sh").write_text(f'echo "deploy.sh $*" >>"{calls}"\n')
     script = "set -eu\n" + "\n".join(bundle["script"][:2])
