@@ -136,6 +136,15 @@ TABLE = json.loads(
    "validator": null
   },
   {
+   "name": "training_compute",
+   "type": "str",
+   "choices": [
+    "local",
+    "cloud"
+   ],
+   "validator": "{% if training_compute == 'cloud' and iac == 'none' %}training_compute 'cloud' is not allowed with iac 'none': the infrastructure code creates the training compute, identity and storage, so choose iac=terraform or iac=bicep, or training_compute=local {%- endif %}"
+  },
+  {
    "name": "experiment_tracking",
    "type": "str",
    "choices": [

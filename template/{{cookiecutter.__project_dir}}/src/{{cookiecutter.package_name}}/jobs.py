@@ -1,0 +1,1 @@
+"""Training jobs on the cloud's ML platform (placeholder: being built)."""

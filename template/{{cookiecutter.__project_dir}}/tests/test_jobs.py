@@ -1,0 +1,1 @@
+"""Tests of the cloud training job (placeholder: being built)."""
