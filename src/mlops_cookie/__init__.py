@@ -1,3 +1,3 @@
 """mlops-cookie: an ML project template for copier, cookiecutter and cruft."""
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"

@@ -43,6 +43,7 @@ RELEASES = {
     "v0.2.0": "ed21913c1de726a3a60ce408b47cf9c55bc82c61",
     "v0.3.0": "2ac22baedbf27bd39418f5f7aaaaf7f5f5cbd522",
     "v0.4.0": "76ea49b6662312d19e95e74ed4eea6614336adf1",
+    "v0.5.0": "85690fade13fa9dcac78d9fdb376ce9d06bf60c2",
 }
 
 
