@@ -188,6 +188,29 @@ def delivery_product() -> list[dict[str, Any]]:
     return sets
 
 
+def training_product() -> list[dict[str, Any]]:
+    """training_compute=cloud with every CI provider and every cloud its IaC can target
+    (Terraform on the three clouds, Bicep on Azure), serving alternating."""
+    by_name = {q.name: q for q in _questions()}
+    sets = []
+    for ci in by_name["ci_provider"].choices:
+        for iac in (i for i in by_name["iac"].choices if i != "none"):
+            for cloud in by_name["cloud"].choices:
+                if answer_error({"iac": iac, "cloud": cloud}) is not None:
+                    continue
+                serving = by_name["serving"].choices[len(sets) % 2]
+                sets.append(
+                    {
+                        "ci_provider": ci,
+                        "iac": iac,
+                        "serving": serving,
+                        "cloud": cloud,
+                        "training_compute": "cloud",
+                    }
+                )
+    return sets
+
+
 def set_id(answers: dict[str, Any]) -> str:
     if not answers:
         return "defaults"

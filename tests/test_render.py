@@ -18,6 +18,7 @@ from helpers import (
     delivery_product,
     pairwise_sets,
     set_id,
+    training_product,
     tree,
 )
 from jinja2.sandbox import SandboxedEnvironment
@@ -27,8 +28,9 @@ from mlops_cookie.questions import REPO_ROOT, load
 
 SETS = pairwise_sets()
 IDS = [f"{i:02d}-{set_id(a)}" for i, a in enumerate(SETS)]
-# the options that own files, over all their valid combinations
-PRODUCT = delivery_product()
+# the options that own files, over all their valid combinations; cloud training with every CI
+# provider and every cloud
+PRODUCT = delivery_product() + training_product()
 PRODUCT_IDS = [set_id(a) for a in PRODUCT]
 # `${{ … }}` is GitHub Actions' own expression syntax, not leftover template code.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
@@ -96,8 +98,8 @@ def test_every_option_owned_path_comes_and_goes_with_its_option() -> None:
 
 
 def test_the_product_covers_every_value_of_the_options_that_own_files() -> None:
-    for name in ("ci_provider", "iac", "serving", "cloud"):
-        values = {a[name] for a in PRODUCT}
+    for name in ("ci_provider", "iac", "serving", "cloud", "training_compute"):
+        values = {defaults(a)[name] for a in PRODUCT}
         assert values == set(next(q for q in load()[1] if q.name == name).choices), name
 
 
