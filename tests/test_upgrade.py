@@ -152,6 +152,34 @@ def test_the_updated_project_passes_its_own_make_ci(upgraded) -> None:
     make(project, "ci")
 
 
+# --------------------------------------------------------------------------- switching an answer
+@pytest.mark.parametrize("engine", ["copier", "cruft"])
+def test_switching_to_cloud_training_is_one_answer_on_update(
+    engine: str, history: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A 0.5.0 project updated with training_compute=cloud: the job module, its tests and docs
+    arrive without a conflict, and the result is a fresh render with that answer, but for the
+    user's own config (kept; the section it may add is in docs/training.md)."""
+    project = generate_old(engine, history, tmp_path_factory.mktemp(f"v050-{engine}"), "v0.5.0")
+    report = update(project, to_ref=CURRENT_TAG, data={"training_compute": "cloud"}, trust=True)
+    assert report.conflicts == [], report.render()
+    assert report.exit_code == 0, report.render()
+    fresh = generate_old(
+        engine,
+        history,
+        tmp_path_factory.mktemp(f"cloud-{engine}"),
+        answers={"training_compute": "cloud"},
+    )
+    ours, theirs = tree(project), tree(fresh)
+    for rel in ("src/demo/jobs.py", "tests/test_jobs.py", "docs/training.md"):
+        assert ours[rel] == theirs[rel], rel
+    kept = {"configs/train.toml"}
+    ours = {p: v for p, v in ours.items() if not p.startswith((STATE_DIR, UPDATE_DIR))}
+    assert sorted(ours) == sorted(p for p in theirs if not p.startswith(UPDATE_DIR))
+    differing = [p for p in theirs if p not in kept and ours.get(p) != theirs[p]]
+    assert not differing, f"differs from a fresh render with training_compute=cloud: {differing}"
+
+
 # --------------------------------------------------------------------------- the migration alone
 MIGRATION = REPO_ROOT / "hooks" / "migrations" / "train_toml_v030.py"
 
