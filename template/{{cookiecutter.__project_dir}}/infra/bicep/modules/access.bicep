@@ -45,6 +45,7 @@ var roles = {
   rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
   keyVaultReader: '21090545-7ca7-4776-b22c-e363c0f7d5c4'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 }
 
 // The roles CD may assign while it deploys this template, and to whom: the model API's identity
