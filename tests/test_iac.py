@@ -1159,7 +1159,9 @@ def training_findings(tf_dir: Path, cloud: str) -> list[str]:
         if "iam:" in own["trainer"]:
             found.append("trainer's statements grant IAM actions")
         job = data[("aws_iam_policy_document", "sagemaker")]["statement"]
-        writes = [st["resources"] for st in job if '"s3:PutObject"' in st["actions"]]
+        writes = [
+            [unquote(r) for r in st["resources"]] for st in job if '"s3:PutObject"' in st["actions"]
+        ]
         if writes != [["${aws_s3_bucket.ml.arn}/training/*"]]:
             found.append(f"execution role writes {writes}")
     else:
