@@ -749,7 +749,8 @@ resource "google_storage_bucket_iam_member" "trainer" {
 # inputs and download its model (the training bucket only), create, watch and cancel custom
 # jobs and read their logs (the custom role below, nothing else of Vertex AI), and start them
 # as the Vertex AI service account only (Service Account User on that account, on no other).
-# The custom role is changed by a person, like the identities: CD cannot edit roles.
+# The custom role is changed by a person, like the identities: CD only reads roles
+# (roles/iam.roleViewer, to refresh it), it cannot edit them.
 resource "google_project_iam_custom_role" "training_submitter" {
   project     = var.project_id
   role_id     = "${replace(local.short_name, "-", "_")}_training_submitter"
@@ -826,6 +827,9 @@ resource "google_project_iam_member" "cd_infrastructure" {
   for_each = var.cd_applies_infrastructure ? {
     "roles/artifactregistry.admin"          = ""
     "roles/cloudkms.admin"                  = ""
+{%- if cookiecutter.training_compute == 'cloud' %}
+    "roles/iam.roleViewer"                  = ""
+{%- endif %}
     "roles/iam.workloadIdentityPoolViewer"  = ""
     "roles/monitoring.editor"               = ""
     "roles/resourcemanager.projectIamAdmin" = "api.getAttribute(\"iam.googleapis.com/modifiedGrantsByRole\", []).hasOnly(${jsonencode(local.project_roles_granted)})"

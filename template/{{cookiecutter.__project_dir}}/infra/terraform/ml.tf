@@ -298,7 +298,11 @@ data "aws_iam_policy_document" "mlflow" {
 {%- endif %}
 {%- else -%}
 # Vertex AI: the service account training and batch-prediction jobs run as, with access to the
-# data and model bucket and the registry. Vertex AI's model registry, experiments and pipelines
+{%- if cookiecutter.training_compute == 'cloud' %}
+# training bucket and the training image's repository.
+{%- else %}
+# data and model bucket and the registry.
+{%- endif %} Vertex AI's model registry, experiments and pipelines
 # need no resource of their own beyond the enabled API (main.tf).
 
 resource "google_service_account" "vertex" {
