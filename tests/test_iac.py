@@ -455,6 +455,16 @@ def test_docs_explain_resources_environments_and_plan_apply(rendered, combo) -> 
     missing = [name for name in explained if f"`{name}`" not in docs]
     assert not missing, f"docs/infrastructure.md does not explain {missing}"
     assert ("**autoscaling**" in docs) == (combo["serving"] == "fastapi")
+    # The training side is documented exactly when it is rendered, with its outputs.
+    training = combo.get("training_compute") == "cloud"
+    assert ("## Training compute" in docs) == training
+    if training:
+        section = docs.split("## Training compute", 1)[1].split("\n## ", 1)[0]
+        named = set(re.findall(r"`(\w+)`", section))
+        outputs = {"training_image_repository", "training_storage_uri", "training_compute_name"}
+        assert outputs & TRAINING_OUTPUTS[combo["cloud"]] <= named
+        for word in ("Quotas", "Costs", "trainer"):
+            assert word in section, word
 
 
 @pytest.mark.parametrize("combo", COMBOS)

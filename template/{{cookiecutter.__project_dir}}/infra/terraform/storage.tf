@@ -199,7 +199,8 @@ resource "google_storage_bucket" "ml" {
 # reaches nothing else: Cloud Storage FUSE lists and stats paths an IAM prefix condition would
 # refuse. The trained model is brought back into the model store; job files expire.
 resource "google_storage_bucket" "training" {
-  name     = "${var.project_id}-${local.name}-training"
+  # At most 63 characters: a 30-character project ID and a 28-character name leave 4.
+  name     = "${var.project_id}-${local.name}-job"
   location = var.region
   labels   = local.labels
 
