@@ -36,7 +36,8 @@ resource "azurerm_machine_learning_workspace" "main" {
 # 0 nodes when idle, so it costs nothing between jobs; it scales up to training_max_nodes for a
 # job and back down after 15 idle minutes. Nodes get no public IP and no SSH: the workspace's
 # managed network (AllowOnlyApprovedOutbound above) gives them their outbound access and
-# reaches storage and registry privately (azurerm 4.19 or later accepts this without a subnet).
+# reaches storage and registry privately. (azurerm accepts no public IP without a subnet since
+# early 2025, terraform-provider-azurerm#28673: `terraform init -upgrade` if an older 4.x refuses.)
 resource "azurerm_machine_learning_compute_cluster" "training" {
   name                          = "training"
   location                      = azurerm_resource_group.main.location
