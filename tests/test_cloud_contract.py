@@ -3,8 +3,8 @@
 - Terraform against the providers' schemas: every resource, data source, argument and nested
   block of every rendered .tf (python-hcl2) exists in the provider release's schema, read from
   the CDK-for-Terraform provider package (mlops_cookie.contract; `make install` writes the
-  schemas into build/provider-schemas). Variants: each cloud with everything on, and with
-  serving, tracking and data versioning off.
+  schemas into build/provider-schemas). Variants: each cloud with everything on, with
+  serving, tracking and data versioning off, and with training_compute=cloud.
 - CLI calls against the real CLIs: every `az`, `aws` and `gcloud` command line of the rendered
   scripts/deploy.sh, the pipelines and the docs' code blocks (the one-time setup), variables
   replaced by a placeholder, goes through the CLI's own parser in-process and stops before it
@@ -66,7 +66,7 @@ def _param(answers: dict[str, Any]) -> Any:
 TF_VARIANTS = [
     _param({"ci_provider": "github", "iac": "terraform", "cloud": cloud, **off})
     for cloud in CLOUDS
-    for off in ({}, OFF)
+    for off in ({}, OFF, {"training_compute": "cloud"})
 ]
 PIPELINE_VARIANTS = [
     _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud})

@@ -38,20 +38,32 @@ CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 ENVS = ("dev", "staging", "prod")
 
 # Each combination's tests share one xdist group (`make test` runs --dist loadgroup), so each
-# worker renders a combination once at most.
+# worker renders a combination once at most. Every iac x cloud also renders once with
+# training_compute=cloud (the training side: cluster, repositories, storage, job identity).
+IAC_CLOUDS = [
+    ("terraform", "azure"),
+    ("terraform", "aws"),
+    ("terraform", "gcp"),
+    ("bicep", "azure"),
+]
 COMBOS = [
     pytest.param(
         {"iac": iac, "cloud": cloud, "serving": serving},
         id=f"{iac}-{cloud}-{serving}",
         marks=pytest.mark.xdist_group(f"iac-{iac}-{cloud}-{serving}"),
     )
-    for iac, cloud in [
-        ("terraform", "azure"),
-        ("terraform", "aws"),
-        ("terraform", "gcp"),
-        ("bicep", "azure"),
-    ]
+    for iac, cloud in IAC_CLOUDS
     for serving in ("fastapi", "none")
+] + [
+    pytest.param(
+        {"iac": iac, "cloud": cloud, "serving": serving, "training_compute": "cloud"},
+        id=f"{iac}-{cloud}-{serving}-cloudtraining",
+        marks=pytest.mark.xdist_group(f"iac-{iac}-{cloud}-{serving}-cloudtraining"),
+    )
+    for iac, cloud, serving in [
+        *((i, c, "none") for i, c in IAC_CLOUDS[:3]),
+        ("bicep", "azure", "fastapi"),
+    ]
 ]
 TF = [c for c in COMBOS if c.values[0]["iac"] == "terraform"]
 BICEP = [c for c in COMBOS if c.values[0]["iac"] == "bicep"]
@@ -84,6 +96,7 @@ NOT_TAGGABLE = {
     "google_iam_workload_identity_pool_provider",
     "google_kms_crypto_key_iam_member",
     "google_kms_key_ring",
+    "google_project_iam_custom_role",
     "google_project_iam_member",
     "google_project_service",
     "google_secret_manager_secret_iam_member",
@@ -106,6 +119,7 @@ UNVALIDATED_VARIABLES = {
     "container_image",
     "create_oidc_provider",
     "cd_applies_infrastructure",
+    "training_low_priority",
     "oidc_audience",
     "state_storage_account_id",
     "state_bucket",
@@ -121,6 +135,7 @@ UNVALIDATED_PARAMS = {
     "healthPath",
     "tags",
     "cdAppliesInfrastructure",
+    "trainingLowPriority",
 }
 # What the CD pipeline (scripts/deploy.sh) reads from the outputs, plus the API's when serving.
 # Bicep uses the Terraform output names, so the script reads either the same way.
@@ -151,6 +166,15 @@ LIFECYCLE_OUTPUTS = {
     ("terraform", "gcp"): {"model_bucket"},
     ("bicep", "azure"): {"storage_account_name", "data_container_name", "mlflow_tracking_uri"},
 }
+# What `train --on cloud` and `deploy.sh train` read with training_compute=cloud (the contract).
+TRAINING_OUTPUTS = {
+    "azure": {"subscription_id", "resource_group_name", "ml_workspace_name",
+              "training_compute_name", "training_image_repository", "registry_name"},
+    "aws": {"region", "sagemaker_execution_role_arn", "training_storage_uri",
+            "training_image_repository", "registry_login_server"},
+    "gcp": {"project_id", "region", "vertex_service_account", "training_storage_uri",
+            "training_image_repository", "registry_login_server"},
+}  # fmt: skip
 API_OUTPUTS = {
     ("terraform", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
     ("terraform", "aws"): {"ecs_cluster_name", "ecs_service_name", "api_url"},
@@ -431,6 +455,16 @@ def test_docs_explain_resources_environments_and_plan_apply(rendered, combo) -> 
     missing = [name for name in explained if f"`{name}`" not in docs]
     assert not missing, f"docs/infrastructure.md does not explain {missing}"
     assert ("**autoscaling**" in docs) == (combo["serving"] == "fastapi")
+    # The training side is documented exactly when it is rendered, with its outputs.
+    training = combo.get("training_compute") == "cloud"
+    assert ("## Training compute" in docs) == training
+    if training:
+        section = docs.split("## Training compute", 1)[1].split("\n## ", 1)[0]
+        named = set(re.findall(r"`(\w+)`", section))
+        outputs = {"training_image_repository", "training_storage_uri", "training_compute_name"}
+        assert outputs & TRAINING_OUTPUTS[combo["cloud"]] <= named
+        for word in ("Quotas", "Costs", "trainer"):
+            assert word in section, word
 
 
 @pytest.mark.parametrize("combo", COMBOS)
@@ -611,6 +645,11 @@ def test_terraform_outputs_what_cd_needs(rendered, combo) -> None:
     assert all(len(unquote(body.get("description", ""))) > 10 for body in outputs.values())
     lifecycle = LIFECYCLE_OUTPUTS[("terraform", combo["cloud"])]
     assert lifecycle <= names, lifecycle - names
+    training = TRAINING_OUTPUTS[combo["cloud"]]
+    if combo.get("training_compute") == "cloud":
+        assert training <= names, training - names
+    else:
+        assert not {"training_compute_name", "training_image_repository"} & names
     assert ("mlflow_tracking_uri" in names) == (combo["cloud"] != "gcp")
 
 
@@ -737,6 +776,10 @@ def test_bicep_autoscaling_oidc_and_outputs(rendered, combo) -> None:
     assert CD_OUTPUTS[("bicep", "azure")] <= names
     assert LIFECYCLE_OUTPUTS[("bicep", "azure")] <= names
     assert (API_OUTPUTS[("bicep", "azure")] <= names) == serving
+    if combo.get("training_compute") == "cloud":
+        assert TRAINING_OUTPUTS["azure"] <= names, TRAINING_OUTPUTS["azure"] - names
+    else:
+        assert "training_compute_name" not in names
     assert all("description" in decorators for _, decorators in outputs)
 
 
@@ -1043,3 +1086,250 @@ def test_api_secrets_become_environment_variables_only_when_named(
     else:
         app = resources[("azurerm_container_app", "api")]
         assert "var.api_secrets" in json.dumps(app["template"][0]["container"][0]["dynamic"])
+
+
+# ------------------------------------------------ training compute (issue #16)
+
+CLOUD_TRAINING = [c for c in COMBOS if c.values[0].get("training_compute") == "cloud"]
+# What the trainer (<env>-training) may hold on Azure: read the data, submit jobs and track
+# runs (AzureML Data Scientist: no compute or workspace changes), push the training image, move
+# job files. Anything that manages identities or role assignments would let it escalate.
+AZURE_TRAINER_ROLES = {
+    "Storage Blob Data Reader", "AzureML Data Scientist", "AcrPush",
+    "Storage Blob Data Contributor",
+}  # fmt: skip
+AZURE_JOB_ROLES = {"AcrPull", "Storage Blob Data Contributor"}
+BICEP_TRAINER_ROLES = {
+    "reader", "storageBlobDataReader", "azureMlDataScientist", "acrPush",
+    "storageBlobDataContributor",
+}  # fmt: skip
+# The only permissions of the GCP trainer's custom role: submit, watch and cancel custom jobs,
+# and read their logs.
+GCP_SUBMITTER_PERMISSIONS = {
+    "aiplatform.customJobs.cancel", "aiplatform.customJobs.create", "aiplatform.customJobs.get",
+    "aiplatform.customJobs.list", "logging.logEntries.list",
+}  # fmt: skip
+
+
+def _trainer_statements(data: dict[tuple[str, ...], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The AWS trainer's own statements (the dynamic blocks only it gets)."""
+    document = data[("aws_iam_policy_document", "ci")]
+    found = []
+    for dynamic in document.get("dynamic", []):
+        block = dynamic['"statement"']
+        if "trainer" in block["for_each"]:
+            found += block["content"]
+    return found
+
+
+def training_findings(tf_dir: Path, cloud: str) -> list[str]:
+    """Ways the training side breaks least privilege (empty: none found): the job identity
+    reaches more than the training image and storage, or the trainer can act as (pass, actAs,
+    run on) anything but the job identity, or manage identities."""
+    resources = terraform_blocks(tf_dir, "resource")
+    data = terraform_blocks(tf_dir, "data")
+    found = []
+    if cloud == "azure":
+        grants = resources[("azurerm_role_assignment", "ci")]["for_each"]
+        for key, grant in grants.items():
+            role = unquote(grant["role"])
+            if unquote(grant["identity"]) == "trainer" and role not in AZURE_TRAINER_ROLES:
+                found.append(f"trainer holds {role}")
+            if (
+                unquote(grant["identity"]) == "trainer"
+                and role == "Storage Blob Data Contributor"
+                and grant["scope"] != "${local.job_datastore_container}"
+            ):
+                found.append(f"trainer writes beyond the job datastore ({key})")
+        cluster = resources[("azurerm_machine_learning_compute_cluster", "training")]
+        (identity,) = cluster["identity"]
+        if identity["identity_ids"] != ["${azurerm_user_assigned_identity.training_job.id}"]:
+            found.append("the cluster does not run as the job identity")
+        job = resources[("azurerm_role_assignment", "training_job")]["for_each"]
+        roles = {unquote(g["role"]): g["scope"] for g in job.values()}
+        found += [f"job identity holds {r}" for r in sorted(set(roles) - AZURE_JOB_ROLES)]
+        if roles.get("Storage Blob Data Contributor") != "${local.job_datastore_container}":
+            found.append("job identity writes beyond the job datastore")
+    elif cloud == "aws":
+        statements = _trainer_statements(data)
+        passes = [s for s in statements if any("iam:" in a for a in s["actions"])]
+        for statement in passes:
+            actions = [unquote(a) for a in statement["actions"]]
+            condition = json.dumps(statement.get("condition", []))
+            if actions != ["iam:PassRole"]:
+                found.append(f"trainer may {actions}")
+            if statement["resources"] != ["${aws_iam_role.sagemaker.arn}"]:
+                found.append(f"trainer may pass {statement['resources']}")
+            if "iam:PassedToService" not in condition or "sagemaker.amazonaws.com" not in condition:
+                found.append("trainer may pass the role to any service")
+        if len(passes) != 1:
+            found.append(f"{len(passes)} PassRole statements for the trainer (want 1)")
+        locals_ = [b for p in tf_dir.glob("*.tf") for b in load_hcl(p).get("locals", [])]
+        own = next(b["policy_statements"] for b in locals_ if "policy_statements" in b)
+        if "iam:" in own["trainer"]:
+            found.append("trainer's statements grant IAM actions")
+        job = data[("aws_iam_policy_document", "sagemaker")]["statement"]
+        writes = [
+            [unquote(r) for r in st["resources"]] for st in job if '"s3:PutObject"' in st["actions"]
+        ]
+        if writes != [["${aws_s3_bucket.ml.arn}/training/*"]]:
+            found.append(f"execution role writes {writes}")
+    else:
+        trainer = 'ci["trainer"]'
+        acts = [
+            (name, body)
+            for (kind, name), body in resources.items()
+            if kind == "google_service_account_iam_member" and trainer in body["member"]
+        ]
+        for name, body in acts:
+            if body["service_account_id"] != "${google_service_account.vertex.name}":
+                found.append(f"trainer acts as {body['service_account_id']} ({name})")
+        if len(acts) != 1:
+            found.append(f"{len(acts)} service account grants for the trainer (want 1)")
+        submitter = "${google_project_iam_custom_role.training_submitter.name}"
+        found += [
+            f"trainer holds {unquote(body['role'])} on the project"
+            for (kind, _), body in resources.items()
+            if kind == "google_project_iam_member"
+            and trainer in str(body["member"])
+            and body["role"] != submitter
+        ]
+        role = resources[("google_project_iam_custom_role", "training_submitter")]
+        extra = {unquote(p) for p in role["permissions"]} - GCP_SUBMITTER_PERMISSIONS
+        found += [f"submitter role grants {p}" for p in sorted(extra)]
+        vertex = resources[("google_storage_bucket_iam_member", "vertex")]
+        if vertex["bucket"] != "${google_storage_bucket.training.name}":
+            found.append(f"job identity reaches {vertex['bucket']}")
+    return found
+
+
+@pytest.mark.parametrize("combo", [c for c in CLOUD_TRAINING if c.values[0]["iac"] == "terraform"])
+def test_terraform_training_side_is_least_privilege(rendered, combo) -> None:
+    tf_dir = project(rendered, combo) / "infra" / "terraform"
+    assert training_findings(tf_dir, combo["cloud"]) == []
+    # The deployer still cannot escalate with the new roles and identities.
+    assert escalation_findings(tf_dir, combo["cloud"]) == []
+    resources = terraform_blocks(tf_dir, "resource")
+    if combo["cloud"] == "azure":
+        cluster = resources[("azurerm_machine_learning_compute_cluster", "training")]
+        (scale,) = cluster["scale_settings"]
+        assert scale["min_node_count"] == 0
+        assert scale["max_node_count"] == "${var.training_max_nodes}"
+        assert unquote(scale["scale_down_nodes_after_idle_duration"]) == "PT15M"
+        assert cluster["vm_size"] == "${var.training_vm_size}"
+        assert "var.training_low_priority" in cluster["vm_priority"]
+        assert cluster["node_public_ip_enabled"] is False
+        assert cluster["ssh_public_access_enabled"] is False
+        assert cluster["local_auth_enabled"] is False
+        # The CD identity may assign the job identity's roles, and only to it and the others.
+        principals = json.dumps(
+            [b for p in tf_dir.glob("*.tf") for b in load_hcl(p).get("locals", [])]
+        )
+        assert "azurerm_user_assigned_identity.training_job.principal_id" in principals
+    elif combo["cloud"] == "aws":
+        for name in ("main", "training"):
+            repository = resources[("aws_ecr_repository", name)]
+            assert unquote(repository["image_tag_mutability"]) == "IMMUTABLE"
+            assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
+        assert ("aws_ecr_lifecycle_policy", "training") in resources
+        assert resources[("aws_iam_role", "sagemaker")]["permissions_boundary"]
+    else:
+        text = (tf_dir / "main.tf").read_text()
+        assert '"aiplatform.googleapis.com"' in text
+        repository = resources[("google_artifact_registry_repository", "training")]
+        assert repository["docker_config"][0]["immutable_tags"] is True
+        output = terraform_blocks(tf_dir, "output")[("training_image_repository",)]
+        assert (
+            "google_artifact_registry_repository.training.location}-docker.pkg.dev"
+            in (output["value"])
+        )
+
+
+@pytest.mark.parametrize("cloud", ["azure", "aws", "gcp"])
+def test_a_trainer_that_can_act_as_others_is_caught(rendered, cloud, tmp_path) -> None:
+    """Negative control: widened PassRole/actAs and extra roles are reported."""
+    source = project(
+        rendered,
+        {"iac": "terraform", "cloud": cloud, "serving": "none", "training_compute": "cloud"},
+    )
+    tf_dir = tmp_path / "tf"
+    shutil.copytree(source / "infra" / "terraform", tf_dir)
+    identity = tf_dir / "identity.tf"
+    text = identity.read_text()
+    if cloud == "azure":
+        text = text.replace(
+            'role = "AcrPush" }\n    trainer-job-files',
+            'role = "AcrPush" }\n    trainer-identities = { identity = "trainer", '
+            'scope = azurerm_resource_group.main.id, role = "Managed Identity Operator" }\n'
+            "    trainer-job-files",
+        )
+    elif cloud == "aws":
+        passing = "resources = [aws_iam_role.sagemaker.arn]\n\n      condition {\n"
+        text = text.replace(passing, 'resources = ["*"]\n\n      condition {\n').replace(
+            'variable = "iam:PassedToService"', 'variable = "aws:RequestTag/x"'
+        )
+    else:
+        text = text.replace(
+            'resource "google_service_account_iam_member" "trainer_acts_as_vertex" {\n'
+            "  service_account_id = google_service_account.vertex.name",
+            'resource "google_service_account_iam_member" "trainer_acts_as_vertex" {\n'
+            '  service_account_id = google_service_account.ci["cd"].name',
+        ).replace(
+            '"logging.logEntries.list",', '"logging.logEntries.list",\n    "iam.roles.update",'
+        )
+    identity.write_text(text)
+    expected = {
+        "azure": ["trainer holds Managed Identity Operator"],
+        "aws": ["trainer may pass ['\"*\"']", "trainer may pass the role to any service"],
+        "gcp": [
+            'trainer acts as ${google_service_account.ci["cd"].name} (trainer_acts_as_vertex)',
+            "submitter role grants iam.roles.update",
+        ],
+    }[cloud]
+    assert training_findings(tf_dir, cloud) == expected
+
+
+@pytest.mark.parametrize("combo", [c for c in CLOUD_TRAINING if c.values[0]["iac"] == "bicep"])
+def test_bicep_training_cluster_and_trainer(rendered, combo, tmp_path) -> None:
+    bicep = project(rendered, combo) / "infra" / "bicep"
+    workspace = (bicep / "modules" / "mlworkspace.bicep").read_text()
+    for needle in (
+        "'Microsoft.MachineLearningServices/workspaces/computes@",
+        "computeType: 'AmlCompute'",
+        "minNodeCount: 0",
+        "maxNodeCount: trainingMaxNodes",
+        "enableNodePublicIp: false",
+        "remoteLoginPortPublicAccess: 'Disabled'",
+        "disableLocalAuth: true",
+        "type: 'UserAssigned'",
+        "'${trainingJobIdentity.id}': {}",
+    ):
+        assert needle in workspace, needle
+    assert bicep_trainer_findings(bicep / "modules" / "access.bicep") == []
+    # Negative control: a trainer that may manage identities is reported.
+    access = tmp_path / "access.bicep"
+    text = (bicep / "modules" / "access.bicep").read_text()
+    pushes = "roles.acrPush)\n    principalId: trainerPrincipalId"
+    access.write_text(text.replace(pushes, pushes.replace("acrPush", "contributor")))
+    assert bicep_trainer_findings(access) == ["trainer holds contributor"]
+    for env in ENVS:
+        params = (bicep / "envs" / f"{env}.bicepparam").read_text()
+        for name in ("trainingVmSize", "trainingMaxNodes", "trainingLowPriority"):
+            assert f"param {name} = " in params, (env, name)
+
+
+def bicep_trainer_findings(access: Path) -> list[str]:
+    """Roles the trainer gets in access.bicep beyond its allowed set, and the job identity's
+    beyond pulling the image and the job datastore."""
+    found = []
+    for node, _ in bicep_declarations(bicep_parse(access), "resource_declaration"):
+        text = node.text.decode()
+        roles = re.findall(r"roleDefinitions', roles\.(\w+)\)", text)
+        if "principalId: trainerPrincipalId" in text:
+            found += [f"trainer holds {r}" for r in roles if r not in BICEP_TRAINER_ROLES]
+        if "principalId: trainingJobPrincipalId" in text:
+            found += [f"job identity holds {r}" for r in roles
+                      if r not in {"acrPull", "storageBlobDataContributor"}]  # fmt: skip
+            if "storageBlobDataContributor" in roles and "scope: jobDatastore" not in text:
+                found.append("job identity writes beyond the job datastore")
+    return found

@@ -115,6 +115,22 @@ param concurrentRequests int = 15
 param cpu string = '1'
 {%- endif %}
 
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+@description('VM size of the training cluster\'s nodes, e.g. Standard_DS3_v2 (4 vCPU, 14 GiB) or a GPU size such as Standard_NC4as_T4_v3. The subscription needs quota for its family in the region (docs/infrastructure.md, Training compute).')
+@minLength(11)
+@maxLength(64)
+param trainingVmSize string = 'Standard_DS3_v2'
+
+@description('Most nodes the training cluster scales up to (it scales down to 0 when idle, so idle costs nothing).')
+@minValue(1)
+@maxValue(100)
+param trainingMaxNodes int = 2
+
+@description('Run training nodes on low-priority (spot) capacity: much cheaper, but Azure may preempt a running job. Uses the low-priority quota, not the dedicated one.')
+param trainingLowPriority bool = false
+{%- endif %}
+
 @description('Extra tags for every resource, merged over the standard ones (project, environment, managed-by, repository).')
 param tags object = {}
 
@@ -219,6 +235,12 @@ module mlWorkspace 'modules/mlworkspace.bicep' = {
     containerRegistryId: registry.outputs.id
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+{%- if cookiecutter.training_compute == 'cloud' %}
+    trainingJobIdentityName: 'id-${name}-training-job'
+    trainingVmSize: trainingVmSize
+    trainingMaxNodes: trainingMaxNodes
+    trainingLowPriority: trainingLowPriority
+{%- endif %}
     tags: allTags
   }
 }
@@ -281,6 +303,10 @@ module access 'modules/access.bicep' = {
 {%- if cookiecutter.serving == 'fastapi' %}
     apiPrincipalId: identity.outputs.apiPrincipalId
 {%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+    trainingJobPrincipalId: mlWorkspace.outputs.trainingJobPrincipalId
+    mlWorkspaceId: mlWorkspace.outputs.workspaceId
+{%- endif %}
   }
 }
 {%- if cookiecutter.serving == 'fastapi' %}
@@ -323,6 +349,14 @@ output key_vault_uri string = keyVault.outputs.uri
 
 @description('Azure Machine Learning workspace.')
 output ml_workspace_name string = mlWorkspace.outputs.name
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+@description('Azure ML compute cluster training jobs run on (AZUREML_COMPUTE).')
+output training_compute_name string = mlWorkspace.outputs.trainingComputeName
+
+@description('Repository of the training image in the registry (TRAINING_IMAGE is <this>@sha256:<digest>).')
+output training_image_repository string = '${registry.outputs.loginServer}/${project}-training'
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
 @description('MLflow tracking server: the workspace\'s MLflow endpoint (MLFLOW_TRACKING_URI; needs the azureml-mlflow plugin).')

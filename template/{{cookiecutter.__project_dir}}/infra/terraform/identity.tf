@@ -19,17 +19,36 @@ locals {
   # Built-in roles (learn.microsoft.com/azure/role-based-access-control/built-in-roles):
   # the only ones the CD identity may assign, and only to this environment's other identities
   # (never to itself).
+{%- if cookiecutter.training_compute == 'cloud' %}
+  # AcrPush and Storage Blob Data Contributor (the trainer's and the training job's, on the
+  # registry and the job datastore) are roles the deployer holds itself: it passes on nothing new.
+{%- else %}
   # (The deployer's own roles are not here: it cannot assign them to anyone.)
+{%- endif %}
   assignable_roles = {
+{%- if cookiecutter.training_compute == 'cloud' %}
+    "AcrPull"                       = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+    "AcrPush"                       = "8311e382-0749-4cb8-b61a-304f252e45ec"
+    "AzureML Data Scientist"        = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+    "Key Vault Reader"              = "21090545-7ca7-4776-b22c-e363c0f7d5c4"
+    "Key Vault Secrets User"        = "4633458b-17de-408a-b874-0445c86b69e6"
+    "Reader"                        = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    "Storage Blob Data Contributor" = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    "Storage Blob Data Reader"      = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+{%- else %}
     "AcrPull"                  = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
     "AzureML Data Scientist"   = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
     "Key Vault Reader"         = "21090545-7ca7-4776-b22c-e363c0f7d5c4"
     "Key Vault Secrets User"   = "4633458b-17de-408a-b874-0445c86b69e6"
     "Reader"                   = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
     "Storage Blob Data Reader" = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+{%- endif %}
   }
   managed_principals = join(", ", concat(
     [azurerm_user_assigned_identity.ci["plan"].principal_id, azurerm_user_assigned_identity.ci["trainer"].principal_id],
+{%- if cookiecutter.training_compute == 'cloud' %}
+    [azurerm_user_assigned_identity.training_job.principal_id],
+{%- endif %}
 {%- if cookiecutter.serving == 'fastapi' %}
     [azurerm_user_assigned_identity.api.principal_id],
 {%- endif %}
@@ -73,6 +92,14 @@ moved {
 # Trainer: read the training data ({% if cookiecutter.data_versioning == 'dvc' %}DVC's `cloud` remote: {% endif %}the data container) and write runs and
 # model versions to the workspace's MLflow (AzureML Data Scientist: Azure RBAC cannot limit it
 # to one alias).
+{%- if cookiecutter.training_compute == 'cloud' %}
+# With training on Azure ML it also submits the jobs: AzureML Data Scientist creates, reads and
+# cancels jobs and uses the cluster (it cannot create, change or delete computes, nor the
+# workspace); it pushes the training image (AcrPush: the whole registry, ACR's built-in roles
+# cannot name one repository) and uploads job inputs and downloads outputs through the
+# workspace's default datastore (its container only). The job runs as the cluster's identity
+# (ml.tf), which the trainer cannot change.
+{%- endif %}
 resource "azurerm_role_assignment" "ci" {
   for_each = {
     cd-push-images     = { identity = "cd", scope = azurerm_container_registry.main.id, role = "AcrPush" }
@@ -86,6 +113,10 @@ resource "azurerm_role_assignment" "ci" {
     plan-read-models   = { identity = "plan", scope = azurerm_storage_container.models.id, role = "Storage Blob Data Reader" }
     trainer-read-data  = { identity = "trainer", scope = azurerm_storage_container.data.id, role = "Storage Blob Data Reader" }
     trainer-track-runs = { identity = "trainer", scope = azurerm_machine_learning_workspace.main.id, role = "AzureML Data Scientist" }
+{%- if cookiecutter.training_compute == 'cloud' %}
+    trainer-push-image = { identity = "trainer", scope = azurerm_container_registry.main.id, role = "AcrPush" }
+    trainer-job-files  = { identity = "trainer", scope = local.job_datastore_container, role = "Storage Blob Data Contributor" }
+{%- endif %}
   }
 
   scope                = each.value.scope
@@ -326,6 +357,33 @@ locals {
       { sid = "TrackRuns", actions = ["sagemaker-mlflow:*"], resources = [aws_sagemaker_mlflow_tracking_server.main.arn] },
       { sid = "StoreRunArtifacts", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${aws_s3_bucket.ml.arn}/mlflow/*"] },
 {%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+      # Training on SageMaker: push the training image, upload the job's inputs and download its
+      # model under training/, start, watch and stop training jobs and read their logs. The
+      # job runs as the execution role, the only role the trainer may pass (below).
+      { sid = "EcrLogin", actions = ["ecr:GetAuthorizationToken"], resources = ["*"] },
+      {
+        sid = "PushTheTrainingImage"
+        actions = [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:BatchGetImage",
+          "ecr:CompleteLayerUpload",
+          "ecr:DescribeImages",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:InitiateLayerUpload",
+          "ecr:PutImage",
+          "ecr:UploadLayerPart",
+        ]
+        resources = [aws_ecr_repository.training.arn]
+      },
+      { sid = "ReadWriteTrainingFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = ["${aws_s3_bucket.ml.arn}/training/*"] },
+      {
+        sid       = "RunTrainingJobs"
+        actions   = ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"]
+        resources = ["arn:${data.aws_partition.current.partition}:sagemaker:${var.region}:${local.account_id}:training-job/*"]
+      },
+      { sid = "ReadTrainingLogs", actions = ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"], resources = [local.training_log_group, "${local.training_log_group}:*"] },
+{%- endif %}
     ], local.state_statements.read)
   }
 
@@ -364,10 +422,30 @@ data "aws_iam_policy_document" "ci" {
       condition {
         test     = "StringLike"
         variable = "s3:prefix"
-        values   = ["data", "data/*"{% if cookiecutter.experiment_tracking == 'mlflow' %}, "mlflow", "mlflow/*"{% endif %}]
+        values   = ["data", "data/*"{% if cookiecutter.experiment_tracking == 'mlflow' %}, "mlflow", "mlflow/*"{% endif %}{% if cookiecutter.training_compute == 'cloud' %}, "training", "training/*"{% endif %}]
       }
     }
   }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+  # The trainer starts jobs as the SageMaker execution role, and may pass no other role, to no
+  # other service: it cannot run anything as an identity with more rights.
+  dynamic "statement" {
+    for_each = each.key == "trainer" ? [1] : []
+
+    content {
+      sid       = "PassOnlyTheJobRole"
+      actions   = ["iam:PassRole"]
+      resources = [aws_iam_role.sagemaker.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "iam:PassedToService"
+        values   = ["sagemaker.amazonaws.com"]
+      }
+    }
+  }
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
   # The trainer registers model versions; only the approved deploy job moves aliases.
@@ -665,6 +743,54 @@ resource "google_storage_bucket_iam_member" "trainer" {
   }
 }
 
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# Trainer, training on Vertex AI: push the training image (its repository only), upload a job's
+# inputs and download its model (the training bucket only), create, watch and cancel custom
+# jobs and read their logs (the custom role below, nothing else of Vertex AI), and start them
+# as the Vertex AI service account only (Service Account User on that account, on no other).
+# The custom role is changed by a person, like the identities: CD only reads roles
+# (roles/iam.roleViewer, to refresh it), it cannot edit them.
+resource "google_project_iam_custom_role" "training_submitter" {
+  project     = var.project_id
+  role_id     = "${replace(local.short_name, "-", "_")}_training_submitter"
+  title       = "Training submitter (${local.name})"
+  description = "Creates, reads and cancels Vertex AI custom jobs and reads their logs"
+  permissions = [
+    "aiplatform.customJobs.cancel",
+    "aiplatform.customJobs.create",
+    "aiplatform.customJobs.get",
+    "aiplatform.customJobs.list",
+    "logging.logEntries.list",
+  ]
+}
+
+resource "google_project_iam_member" "trainer_submits_jobs" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.training_submitter.name
+  member  = "serviceAccount:${google_service_account.ci["trainer"].email}"
+}
+
+resource "google_service_account_iam_member" "trainer_acts_as_vertex" {
+  service_account_id = google_service_account.vertex.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.ci["trainer"].email}"
+}
+
+resource "google_artifact_registry_repository_iam_member" "trainer" {
+  location   = google_artifact_registry_repository.training.location
+  repository = google_artifact_registry_repository.training.name
+  role       = "roles/artifactregistry.writer"
+  member     = "serviceAccount:${google_service_account.ci["trainer"].email}"
+}
+
+resource "google_storage_bucket_iam_member" "trainer_job_files" {
+  bucket = google_storage_bucket.training.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.ci["trainer"].email}"
+}
+{%- endif %}
+
 # Terraform state: one bucket per environment (its project), written by CD, read by plan and
 # trainer (the trainer reads outputs).
 resource "google_storage_bucket_iam_member" "state" {
@@ -691,6 +817,9 @@ locals {
     "roles/aiplatform.user",
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
+{%- if cookiecutter.training_compute == 'cloud' %}
+    google_project_iam_custom_role.training_submitter.name,
+{%- endif %}
   ], local.plan_project_roles)
 }
 
@@ -698,6 +827,9 @@ resource "google_project_iam_member" "cd_infrastructure" {
   for_each = var.cd_applies_infrastructure ? {
     "roles/artifactregistry.admin"          = ""
     "roles/cloudkms.admin"                  = ""
+{%- if cookiecutter.training_compute == 'cloud' %}
+    "roles/iam.roleViewer"                  = ""
+{%- endif %}
     "roles/iam.workloadIdentityPoolViewer"  = ""
     "roles/monitoring.editor"               = ""
     "roles/resourcemanager.projectIamAdmin" = "api.getAttribute(\"iam.googleapis.com/modifiedGrantsByRole\", []).hasOnly(${jsonencode(local.project_roles_granted)})"

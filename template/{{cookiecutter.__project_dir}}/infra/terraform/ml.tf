@@ -30,6 +30,68 @@ resource "azurerm_machine_learning_workspace" "main" {
 
   tags = local.tags
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# The compute cluster training jobs run on (`train --on cloud`, output training_compute_name):
+# 0 nodes when idle, so it costs nothing between jobs; it scales up to training_max_nodes for a
+# job and back down after 15 idle minutes. Nodes get no public IP and no SSH: the workspace's
+# managed network (AllowOnlyApprovedOutbound above) gives them their outbound access and
+# reaches storage and registry privately. (azurerm accepts no public IP without a subnet since
+# early 2025, terraform-provider-azurerm#28673: `terraform init -upgrade` if an older 4.x refuses.)
+resource "azurerm_machine_learning_compute_cluster" "training" {
+  name                          = "training"
+  location                      = azurerm_resource_group.main.location
+  machine_learning_workspace_id = azurerm_machine_learning_workspace.main.id
+  description                   = "Training jobs of ${local.name} (scales to zero)"
+  vm_size                       = var.training_vm_size
+  vm_priority                   = var.training_low_priority ? "LowPriority" : "Dedicated"
+  node_public_ip_enabled        = false
+  ssh_public_access_enabled     = false
+  local_auth_enabled            = false
+
+  scale_settings {
+    min_node_count                       = 0
+    max_node_count                       = var.training_max_nodes
+    scale_down_nodes_after_idle_duration = "PT15M"
+  }
+
+  # Jobs run as this identity (the submitter picks the compute's identity): it pulls the
+  # training image and reads and writes the workspace's default datastore, nothing else.
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.training_job.id]
+  }
+
+  tags = local.tags
+
+  depends_on = [azurerm_role_assignment.training_job]
+}
+
+resource "azurerm_user_assigned_identity" "training_job" {
+  name                = "id-${local.name}-training-job"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags                = local.tags
+}
+
+locals {
+  # The workspace's default datastore (workspaceblobstore): Azure ML creates this container in
+  # the storage account with the workspace; job inputs are uploaded to it and outputs written.
+  job_datastore_container = "${azurerm_storage_account.ml.id}/blobServices/default/containers/azureml-blobstore-${azurerm_machine_learning_workspace.main.workspace_id}"
+}
+
+resource "azurerm_role_assignment" "training_job" {
+  for_each = {
+    pull-image     = { scope = azurerm_container_registry.main.id, role = "AcrPull" }
+    read-write-job = { scope = local.job_datastore_container, role = "Storage Blob Data Contributor" }
+  }
+
+  scope                = each.value.scope
+  role_definition_name = each.value.role
+  principal_id         = azurerm_user_assigned_identity.training_job.principal_id
+  principal_type       = "ServicePrincipal"
+}
+{%- endif %}
 {%- elif cookiecutter.cloud == 'aws' -%}
 # SageMaker: the execution role training and processing jobs run as, and the model package
 # group that versions the trained models (SageMaker's model registry). A SageMaker Studio
@@ -60,6 +122,13 @@ data "aws_iam_policy_document" "sagemaker_assume" {
   }
 }
 
+{% if cookiecutter.training_compute == 'cloud' -%}
+locals {
+  # Where SageMaker training jobs write their logs (one stream per job and instance).
+  training_log_group = "arn:${data.aws_partition.current.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs"
+}
+
+{% endif -%}
 resource "aws_iam_role_policy" "sagemaker" {
   name   = "ml-resources"
   role   = aws_iam_role.sagemaker.id
@@ -67,6 +136,58 @@ resource "aws_iam_role_policy" "sagemaker" {
 }
 
 data "aws_iam_policy_document" "sagemaker" {
+{%- if cookiecutter.training_compute == 'cloud' %}
+  # Training jobs (`train --on cloud`) read their inputs from and write the model to training/
+  # only (output training_storage_uri), pull the training image and write their logs.
+  statement {
+    sid       = "FindTheBucket"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.ml.arn]
+  }
+
+  statement {
+    sid       = "ListTheTrainingPrefix"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.ml.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["training", "training/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadWriteTrainingFiles"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.ml.arn}/training/*"]
+  }
+
+  # The bucket is encrypted with the environment's key (storage.tf).
+  statement {
+    sid       = "UseTheEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+
+  statement {
+    sid       = "PullTheTrainingImage"
+    actions   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+    resources = [aws_ecr_repository.training.arn]
+  }
+
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteJobLogs"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = [local.training_log_group, "${local.training_log_group}:*"]
+  }
+{%- else %}
   statement {
     sid       = "ReadWriteDataAndModels"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
@@ -96,6 +217,8 @@ data "aws_iam_policy_document" "sagemaker" {
     actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["arn:${data.aws_partition.current.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/*"]
   }
+
+{%- endif %}
 
   statement {
     sid       = "PublishJobMetrics"
@@ -176,13 +299,49 @@ data "aws_iam_policy_document" "mlflow" {
 {%- endif %}
 {%- else -%}
 # Vertex AI: the service account training and batch-prediction jobs run as, with access to the
-# data and model bucket and the registry. Vertex AI's model registry, experiments and pipelines
+{%- if cookiecutter.training_compute == 'cloud' %}
+# training bucket and the training image's repository.
+{%- else %}
+# data and model bucket and the registry.
+{%- endif %} Vertex AI's model registry, experiments and pipelines
 # need no resource of their own beyond the enabled API (main.tf).
 
 resource "google_service_account" "vertex" {
   account_id   = "${local.short_name}-ml"
   display_name = "Vertex AI jobs of ${local.name}"
 }
+
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# Training jobs (`train --on cloud`) run as this account: they write their logs and metrics and
+# read and write the training bucket (storage.tf), nothing else. Vertex AI pulls the training
+# image with its own service agent (a custom service account cannot be used for the pull; the
+# agent reads the project's Artifact Registry); the reader grant below lets this account read
+# the image too, e.g. for a job that inspects it.
+resource "google_project_iam_member" "vertex" {
+  for_each = toset([
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+  ])
+
+  project = var.project_id
+  role    = each.value
+  member  = "serviceAccount:${google_service_account.vertex.email}"
+}
+
+resource "google_storage_bucket_iam_member" "vertex" {
+  bucket = google_storage_bucket.training.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.vertex.email}"
+}
+
+resource "google_artifact_registry_repository_iam_member" "vertex" {
+  location   = google_artifact_registry_repository.training.location
+  repository = google_artifact_registry_repository.training.name
+  role       = "roles/artifactregistry.reader"
+  member     = "serviceAccount:${google_service_account.vertex.email}"
+}
+{%- else %}
 
 resource "google_project_iam_member" "vertex" {
   for_each = toset([
@@ -208,4 +367,5 @@ resource "google_artifact_registry_repository_iam_member" "vertex" {
   role       = "roles/artifactregistry.reader"
   member     = "serviceAccount:${google_service_account.vertex.email}"
 }
+{%- endif %}
 {%- endif %}

@@ -40,6 +40,18 @@ output "ml_workspace_name" {
   description = "Azure Machine Learning workspace (az ml ... --workspace-name)."
   value       = azurerm_machine_learning_workspace.main.name
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+output "training_compute_name" {
+  description = "Azure ML compute cluster training jobs run on (AZUREML_COMPUTE)."
+  value       = azurerm_machine_learning_compute_cluster.training.name
+}
+
+output "training_image_repository" {
+  description = "Repository of the training image in the registry (TRAINING_IMAGE is <this>@sha256:<digest>)."
+  value       = "${azurerm_container_registry.main.login_server}/${var.project}-training"
+}
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
 output "mlflow_tracking_uri" {
@@ -140,6 +152,18 @@ output "sagemaker_execution_role_arn" {
   description = "Role SageMaker training and processing jobs run as."
   value       = aws_iam_role.sagemaker.arn
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+output "training_image_repository" {
+  description = "ECR repository of the training image (TRAINING_IMAGE is <this>@sha256:<digest>)."
+  value       = aws_ecr_repository.training.repository_url
+}
+
+output "training_storage_uri" {
+  description = "S3 prefix of the training jobs' inputs and outputs (TRAINING_STORAGE); the execution role reads and writes only here."
+  value       = "s3://${aws_s3_bucket.ml.bucket}/training"
+}
+{%- endif %}
 
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 output "mlflow_tracking_uri" {
@@ -224,6 +248,18 @@ output "vertex_service_account" {
   description = "Service account Vertex AI jobs run as."
   value       = google_service_account.vertex.email
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+output "training_image_repository" {
+  description = "Artifact Registry path of the training image (TRAINING_IMAGE is <this>@sha256:<digest>)."
+  value       = "${google_artifact_registry_repository.training.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.training.repository_id}/${var.project}-training"
+}
+
+output "training_storage_uri" {
+  description = "Cloud Storage prefix of the training jobs' inputs and outputs (TRAINING_STORAGE); the Vertex AI service account reads and writes only this bucket."
+  value       = "gs://${google_storage_bucket.training.name}/jobs"
+}
+{%- endif %}
 
 output "workload_identity_provider" {
   description = "Full name of the Workload Identity provider (google-github-actions/auth workload_identity_provider)."

@@ -59,6 +59,31 @@ resource "aws_ecr_lifecycle_policy" "main" {
     }]
   })
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# The training image (Dockerfile stage `training`): the trainer pushes it, SageMaker pulls it
+# with the execution role. A repository of its own, so the trainer can push nowhere else.
+resource "aws_ecr_repository" "training" {
+  name                 = "${local.name}-training"
+  image_tag_mutability = "IMMUTABLE"
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = aws_kms_key.main.arn
+  }
+
+  tags = local.tags
+}
+
+resource "aws_ecr_lifecycle_policy" "training" {
+  repository = aws_ecr_repository.training.name
+  policy     = aws_ecr_lifecycle_policy.main.policy
+}
+{%- endif %}
 {%- else %}
 resource "google_artifact_registry_repository" "main" {
   repository_id = local.name
@@ -95,4 +120,42 @@ resource "google_artifact_registry_repository" "main" {
 
   depends_on = [google_kms_crypto_key_iam_member.service_agents]
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# The training image (Dockerfile stage `training`): the trainer pushes it, Vertex AI pulls it as
+# the Vertex AI service account. A repository of its own, so the trainer can push nowhere else.
+resource "google_artifact_registry_repository" "training" {
+  repository_id = "${local.name}-training"
+  location      = var.region
+  format        = "DOCKER"
+  description   = "Training images of ${local.name}"
+  kms_key_name  = google_kms_crypto_key.main.id
+  labels        = local.labels
+
+  docker_config {
+    immutable_tags = true
+  }
+
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+
+    condition {
+      tag_state  = "ANY"
+      older_than = "7776000s"
+    }
+  }
+
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+
+    most_recent_versions {
+      keep_count = 50
+    }
+  }
+
+  depends_on = [google_kms_crypto_key_iam_member.service_agents]
+}
+{%- endif %}
 {%- endif %}

@@ -191,4 +191,50 @@ resource "google_storage_bucket" "ml" {
 
   depends_on = [google_kms_crypto_key_iam_member.service_agents]
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# The training jobs' working storage (output training_storage_uri): the trainer uploads a job's
+# inputs under jobs/<job>/input, the job reads them and writes its model under jobs/<job>/model
+# through Cloud Storage FUSE (/gcs/...). A bucket of its own, so the job's service account
+# reaches nothing else: Cloud Storage FUSE lists and stats paths an IAM prefix condition would
+# refuse. The trained model is brought back into the model store; job files expire.
+resource "google_storage_bucket" "training" {
+  # At most 63 characters: a 30-character project ID and a 28-character name leave 4.
+  name     = "${var.project_id}-${local.name}-job"
+  location = var.region
+  labels   = local.labels
+
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      age = var.retention_days
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = var.retention_days
+      with_state                 = "ARCHIVED"
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  encryption {
+    default_kms_key_name = google_kms_crypto_key.main.id
+  }
+
+  depends_on = [google_kms_crypto_key_iam_member.service_agents]
+}
+{%- endif %}
 {%- endif %}

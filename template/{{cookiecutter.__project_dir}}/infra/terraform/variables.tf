@@ -206,6 +206,36 @@ variable "storage_replication_type" {
     error_message = "storage_replication_type must be one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS."
   }
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+variable "training_vm_size" {
+  description = "VM size of the training cluster's nodes, e.g. Standard_DS3_v2 (4 vCPU, 14 GiB) or a GPU size such as Standard_NC4as_T4_v3. Your subscription needs quota for its family in the region (docs/infrastructure.md, Training compute)."
+  type        = string
+  default     = "Standard_DS3_v2"
+
+  validation {
+    condition     = can(regex("^Standard_[A-Za-z0-9_]+$", var.training_vm_size))
+    error_message = "training_vm_size must be an Azure VM size name such as Standard_DS3_v2."
+  }
+}
+
+variable "training_max_nodes" {
+  description = "Most nodes the training cluster scales up to (it scales down to 0 when idle, so idle costs nothing). One job uses one node unless it asks for more."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.training_max_nodes >= 1 && var.training_max_nodes <= 100 && floor(var.training_max_nodes) == var.training_max_nodes
+    error_message = "training_max_nodes must be a whole number from 1 to 100."
+  }
+}
+
+variable "training_low_priority" {
+  description = "Run training nodes on low-priority (spot) capacity: much cheaper, but Azure may preempt a running job (it then fails and is submitted again). Uses the low-priority quota, not the dedicated one."
+  type        = bool
+  default     = false
+}
+{%- endif %}
 {%- endif %}
 
 variable "retention_days" {

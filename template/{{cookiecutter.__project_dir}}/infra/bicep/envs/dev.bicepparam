@@ -35,6 +35,14 @@ param concurrentRequests = 15
 param cpu = '0.5'
 {%- endif %}
 
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+// Training cluster (Azure ML): scales to 0 nodes when idle; low priority is cheaper but preemptible.
+param trainingVmSize = 'Standard_DS3_v2'
+param trainingMaxNodes = 1
+param trainingLowPriority = true
+{%- endif %}
+
 param tags = {
   'cost-center': 'ml-dev'
 }

@@ -35,6 +35,14 @@ param concurrentRequests = 15
 param cpu = '1'
 {%- endif %}
 
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+// Training cluster (Azure ML): scales to 0 nodes when idle; low priority is cheaper but preemptible.
+param trainingVmSize = 'Standard_DS3_v2'
+param trainingMaxNodes = 2
+param trainingLowPriority = false
+{%- endif %}
+
 param tags = {
   'cost-center': 'ml-prod'
 }

@@ -34,6 +34,14 @@ param cdAppliesInfrastructure bool
 @description('Principal (object) ID of the model API\'s identity.')
 param apiPrincipalId string
 {%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+@description('Principal (object) ID of the training jobs\' identity (the compute cluster\'s).')
+param trainingJobPrincipalId string
+
+@description('Immutable ID (GUID) of the Azure ML workspace: its default datastore is the container azureml-blobstore-<id>.')
+param mlWorkspaceId string
+{%- endif %}
 
 var roles = {
   acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
@@ -45,13 +53,25 @@ var roles = {
   rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
   keyVaultReader: '21090545-7ca7-4776-b22c-e363c0f7d5c4'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 }
+
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+// The roles CD may assign while it deploys this template, and to whom: the workloads'
+// identities only ({% if cookiecutter.serving == 'fastapi' %}the model API's and {% endif %}the training jobs'). No Owner, User Access Administrator or
+// RBAC Administrator, and never to itself or the pipelines' identities, so CD cannot escalate
+// (ABAC condition). Storage Blob Data Contributor (the jobs' datastore) is a role CD holds itself.
+var cdAssignableRoles = '${roles.acrPull}, ${roles.storageBlobDataReader}, ${roles.storageBlobDataContributor}, ${roles.keyVaultSecretsUser}'
+var cdAssignablePrincipals = {% if cookiecutter.serving == 'fastapi' %}'${apiPrincipalId}, ${trainingJobPrincipalId}'{% else %}trainingJobPrincipalId{% endif %}
+{%- else %}
 
 // The roles CD may assign while it deploys this template, and to whom: the model API's identity
 // only{% if cookiecutter.serving != 'fastapi' %} (none here){% endif %}. No Owner, User Access Administrator or RBAC Administrator, and never
 // to itself or the other pipelines' identities, so CD cannot escalate (ABAC condition).
 var cdAssignableRoles = '${roles.acrPull}, ${roles.storageBlobDataReader}, ${roles.keyVaultSecretsUser}'
 var cdAssignablePrincipals = {% if cookiecutter.serving == 'fastapi' %}apiPrincipalId{% else %}'00000000-0000-0000-0000-000000000000'{% endif %}
+{%- endif %}
 var cdRoleAssignmentCondition = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${cdAssignableRoles}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${cdAssignablePrincipals}})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${cdAssignableRoles}} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${cdAssignablePrincipals}}))'
 
 resource targetStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -213,6 +233,61 @@ resource trainerTracksRuns 'Microsoft.Authorization/roleAssignments@2022-04-01' 
     principalType: 'ServicePrincipal'
   }
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+// Training on Azure ML: the workspace's default datastore, where job inputs are uploaded and
+// outputs written (Azure ML creates the container with the workspace).
+resource jobDatastore 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/azureml-blobstore-${mlWorkspaceId}'
+}
+
+// The trainer also submits the jobs: AzureML Data Scientist (above) creates, reads and cancels
+// jobs and uses the cluster, but cannot create, change or delete computes nor the workspace. It
+// pushes the training image (AcrPush: the whole registry, ACR's built-in roles cannot name one
+// repository) and uploads inputs and downloads outputs (the job datastore's container only).
+// The job runs as the cluster's identity, which the trainer cannot change.
+resource trainerPushesImage 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: targetRegistry
+  name: guid(targetRegistry.id, trainerPrincipalId, roles.acrPush)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPush)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource trainerJobFiles 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (manageIdentities) {
+  scope: jobDatastore
+  name: guid(jobDatastore.id, trainerPrincipalId, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: trainerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The training jobs (the cluster's identity) pull the training image and read and write the job
+// datastore, nothing else.
+resource trainingJobPullsImage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: targetRegistry
+  name: guid(targetRegistry.id, trainingJobPrincipalId, roles.acrPull)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: trainingJobPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource trainingJobFiles 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: jobDatastore
+  name: guid(jobDatastore.id, trainingJobPrincipalId, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: trainingJobPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+{%- endif %}
 {%- if cookiecutter.serving == 'fastapi' %}
 
 // The model API pulls its image.

@@ -28,6 +28,22 @@ param logAnalyticsWorkspaceId string
 
 @description('Tags for every resource.')
 param tags object
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+@description('Name of the training jobs\' user-assigned identity (the compute cluster runs jobs as it).')
+param trainingJobIdentityName string
+
+@description('VM size of the training cluster\'s nodes.')
+param trainingVmSize string
+
+@description('Most nodes the training cluster scales up to (it scales down to 0 when idle).')
+@minValue(1)
+@maxValue(100)
+param trainingMaxNodes int
+
+@description('Run training nodes on low-priority (preemptible) capacity.')
+param trainingLowPriority bool
+{%- endif %}
 
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {
   name: name
@@ -58,6 +74,50 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {
   }
 }
 
+{% if cookiecutter.training_compute == 'cloud' -%}
+// The identity training jobs run as: it pulls the training image and reads and writes the
+// workspace's default datastore (access.bicep), nothing else.
+resource trainingJobIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: trainingJobIdentityName
+  location: location
+  tags: tags
+}
+
+// The compute cluster training jobs run on (`train --on cloud`, output training_compute_name):
+// 0 nodes when idle, so it costs nothing between jobs; up to trainingMaxNodes for a job and
+// back down after 15 idle minutes. No public IP and no SSH: the managed network above gives the
+// nodes their outbound access and reaches storage and registry privately.
+resource trainingCluster 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01' = {
+  parent: workspace
+  name: 'training'
+  location: location
+  tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${trainingJobIdentity.id}': {}
+    }
+  }
+  properties: {
+    computeType: 'AmlCompute'
+    description: 'Training jobs of ${name} (scales to zero)'
+    disableLocalAuth: true
+    properties: {
+      osType: 'Linux'
+      vmSize: trainingVmSize
+      vmPriority: trainingLowPriority ? 'LowPriority' : 'Dedicated'
+      enableNodePublicIp: false
+      remoteLoginPortPublicAccess: 'Disabled'
+      scaleSettings: {
+        minNodeCount: 0
+        maxNodeCount: trainingMaxNodes
+        nodeIdleTimeBeforeScaleDown: 'PT15M'
+      }
+    }
+  }
+}
+
+{% endif -%}
 // Audit trail: who did what in the workspace.
 resource workspaceAuditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   scope: workspace
@@ -78,3 +138,14 @@ output name string = workspace.name
 
 @description('MLflow tracking URI of the workspace (azureml://...): MLFLOW_TRACKING_URI, with the azureml-mlflow plugin.')
 output mlflowTrackingUri string = workspace.properties.mlFlowTrackingUri
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+@description('Immutable ID (GUID) of the workspace: names its default datastore\'s container, azureml-blobstore-<id>.')
+output workspaceId string = workspace.properties.workspaceId
+
+@description('Name of the training compute cluster.')
+output trainingComputeName string = trainingCluster.name
+
+@description('Principal (object) ID of the training jobs\' identity.')
+output trainingJobPrincipalId string = trainingJobIdentity.properties.principalId
+{%- endif %}

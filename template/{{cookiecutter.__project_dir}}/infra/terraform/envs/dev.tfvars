@@ -52,6 +52,13 @@ storage_replication_type = "LRS"
 # restricted (default deny: Azure services, the API subnet and allowed_ip_ranges only).
 network_posture   = "public"
 allowed_ip_ranges = []
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# Training cluster (Azure ML): scales to 0 nodes when idle; low priority is cheaper but preemptible.
+training_vm_size      = "Standard_DS3_v2"
+training_max_nodes    = 1
+training_low_priority = true
+{%- endif %}
 {%- else %}
 
 # Who gets monitoring alerts (empty: nobody).
