@@ -747,8 +747,7 @@ train() {
 {%- if cookiecutter.training_compute == 'cloud' %}
 	make lint test
 	make data
-	TRAINING_IMAGE="$(training_image)"
-	export TRAINING_IMAGE
+	training_image >/dev/null
 	training_target
 	make train-cloud
 	make evaluate
@@ -761,7 +760,8 @@ train() {
 
 # The image the training job runs: the Dockerfile's `training` stage (the package, no model),
 # pushed to ENV's registry under a tag of its own (commit and time: immutable tags never
-# collide); prints the registry's digest, which the job runs (TRAINING_IMAGE).
+# collide). The registry's digest, which the job runs, goes into TRAINING_IMAGE and alone to
+# stdout (not run in a command substitution: errexit would not stop a failed push there).
 training_image() {
 	local repository ref
 	need docker
@@ -780,9 +780,10 @@ training_image() {
 	gcloud auth configure-docker "$(out registry_login_server)" --quiet >&2
 {%- endif %}
 	docker push "$ref" >&2
-	ref="$(pushed_digest "$ref")"
-	echo "training image: $ref" >&2
-	echo "$ref"
+	TRAINING_IMAGE="$(pushed_digest "$ref")"
+	export TRAINING_IMAGE
+	echo "training image: $TRAINING_IMAGE" >&2
+	echo "$TRAINING_IMAGE"
 }
 
 # >>> cloud: where `train --on cloud` submits the job, from ENV's infrastructure outputs (the
