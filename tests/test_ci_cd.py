@@ -953,7 +953,8 @@ def test_cloud_training_submits_as_the_trainer_and_local_training_is_unchanged(
     assert 'docker build --pull --target training --tag "$ref" . >&2' in image
     assert 'repository="$(out training_image_repository)"' in image
     assert image.index('docker push "$ref" >&2') < image.index(
-        'TRAINING_IMAGE="$(pushed_digest "$ref")"')
+        'TRAINING_IMAGE="$(pushed_digest "$ref")"'
+    )
     target = deploy_function(root, "training_target")
     for variable, output in TRAINING_TARGET[cloud].items():
         assert f'{variable}="$(out {output})"' in target, variable
