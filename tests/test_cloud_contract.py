@@ -68,12 +68,16 @@ TF_VARIANTS = [
     for cloud in CLOUDS
     for off in ({}, OFF)
 ]
+# each CI provider x cloud with Terraform, and with Bicep on Azure; training locally and on
+# the cloud's ML platform (training_compute=cloud: deploy.sh pushes the training image)
 PIPELINE_VARIANTS = [
-    _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud})
+    _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud, **training})
+    for training in ({}, {"training_compute": "cloud"})
     for ci in ("github", "azure-devops", "gitlab")
     for cloud in CLOUDS
 ] + [
-    _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure"})
+    _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure", **training})
+    for training in ({}, {"training_compute": "cloud"})
     for ci in ("github", "azure-devops")
 ]
 
