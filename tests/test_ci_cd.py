@@ -582,7 +582,9 @@ def test_deploy_steps_call_the_iac_tool_in_the_marked_place(rendered, answers) -
         assert '"$url/predict"' in script
         assert "/health" not in script
     else:
-        assert "docker push" not in script
+        # with training on the cloud, only the training image is pushed (by digest)
+        pushes = ['docker push "$ref" >&2'] if a(answers, "training_compute") == "cloud" else []
+        assert re.findall(r"docker push .*", script) == pushes
         assert "/ready" not in script
 
 
@@ -647,7 +649,9 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         assert triggers(workflow)["schedule"] == [{"cron": "17 4 * * 1"}]
         retrain = workflow["jobs"]["retrain"]
         text = steps_text(retrain["steps"])
-        assert any(t.endswith(" make ci") for t in text)
+        cloud = a(answers, "training_compute") == "cloud"  # deploy.sh train submits the job
+        assert any(t.endswith(" bash scripts/deploy.sh train production" if cloud else " make ci")
+                   for t in text)  # fmt: skip
         compare = flat(next(s for s in retrain["steps"] if s.get("id") == "compare")["run"])
         assert f"{promote} --config configs/train.toml --dry-run $champion" in compare
         assert "--baseline" not in compare
@@ -1284,9 +1288,15 @@ def test_training_and_the_champion_use_their_own_identities(rendered, answers) -
             job = workflows[name]["jobs"][job_name]
             assert job["environment"] == "production-training"
             runs = [s.get("run", "") for s in job["steps"]]
-            data = runs.index("make data")
             remote_at = [i for i, r in enumerate(runs) if "deploy.sh data-remote production" in r]
-            assert bool(remote_at) == remote
+            if a(answers, "training_compute") == "cloud":
+                # deploy.sh train: the data remote, then make data, the job on the platform
+                data = runs.index("bash scripts/deploy.sh train production")
+                assert not remote_at
+                assert ("data_remote" in deploy_function(root, "train")) == remote
+            else:
+                data = runs.index("make data")
+                assert bool(remote_at) == remote
             assert all(i < data for i in remote_at)
             uri = [i for i, r in enumerate(runs) if "MLFLOW_TRACKING_URI=" in r]
             assert bool(uri) == mlflow
@@ -1544,7 +1554,12 @@ def test_gitlab_trains_as_the_trainer_of_production(rendered, answers) -> None:
     if (a(answers, "experiment_tracking") == "mlflow" and a(answers, "iac") != "none"
             and a(answers, "cloud") != "gcp"):  # fmt: skip
         expected += ['MLFLOW_TRACKING_URI="$(tracking_uri)"', "export MLFLOW_TRACKING_URI"]
-    assert steps == [*expected, "make data", "make ci"]
+    if a(answers, "training_compute") == "cloud":  # the job on the platform
+        expected += ["make lint test", "make data", "training_image >/dev/null",
+                     "training_target", "make train-cloud", "make evaluate"]  # fmt: skip
+    else:
+        expected += ["make data", "make ci"]
+    assert steps == expected
 
 
 @pytest.mark.parametrize("answers", cases("gitlab"))
