@@ -248,6 +248,31 @@ def test_cli_calls_parse_with_the_real_clis(rendered: Render, answers: dict[str,
     assert not failures, "\n".join(failures)
 
 
+# --------------------------------------------------------------------------- IaC outputs
+OUT_CALL = re.compile(r"(?:\$\(|^\s*)out ([a-z_]+)", re.M)
+
+
+@pytest.mark.parametrize(
+    "answers", [p for p in PIPELINE_VARIANTS if p.values[0]["ci_provider"] == "github"]
+)
+def test_deploy_script_reads_only_outputs_the_infrastructure_has(
+    rendered: Render, answers: dict[str, Any]
+) -> None:
+    """Every `out NAME` of scripts/deploy.sh (the targets, and with training_compute=cloud the
+    training image repository, registry and the job's target) is an output of the rendered
+    Terraform or Bicep: a name missing there fails on the first real run, not here otherwise."""
+    project = rendered("copier", answers)
+    read = set(OUT_CALL.findall((project / "scripts" / "deploy.sh").read_text()))
+    assert "registry_login_server" in read or answers["cloud"] == "azure", read
+    if answers["iac"] == "terraform":
+        outputs = hcl2.loads((project / "infra" / "terraform" / "outputs.tf").read_text())
+        names = {k.strip('"') for entry in outputs.get("output", []) for k in entry}
+    else:
+        main = (project / "infra" / "bicep" / "main.bicep").read_text()
+        names = set(re.findall(r"^output (\w+)", main, re.M))
+    assert read - names == set(), f"deploy.sh reads outputs the {answers['iac']} code lacks"
+
+
 @pytest.mark.parametrize(
     ("tool", "good", "misspelt_flag", "unknown_subcommand"),
     [
