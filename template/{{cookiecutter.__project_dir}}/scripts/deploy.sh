@@ -15,7 +15,10 @@
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 #   bash scripts/deploy.sh promote production  # after the approval: champion alias -> the bundle's version
 {%- endif %}
-#   bash scripts/deploy.sh train production    # trainer's steps: {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}data remote, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}tracking URI, {% endif %}make data, make ci
+#   bash scripts/deploy.sh train production    # trainer's steps: {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}data remote, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}tracking URI, {% endif %}{% if cookiecutter.training_compute == 'cloud' %}make lint test data,
+#                                              # the training image, make train-cloud ({{ {'azure': 'Azure ML', 'aws': 'SageMaker', 'gcp': 'Vertex AI'}[cookiecutter.cloud] }}), make evaluate
+#   bash scripts/deploy.sh training-image production
+#                                              # the training image, pushed to ENV's registry: prints its digest{% else %}make data, make ci{% endif %}
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
 #   bash scripts/deploy.sh champion production models/champion
 #                                              # the model in production, for `promote` (none: empty)
@@ -48,7 +51,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV{% if cookiecutter.training_compute == 'cloud' %} | training-image ENV{% endif %} | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # What is delivered: the commit and the bundled model's own version (its training time and
@@ -356,6 +359,8 @@ ci_registry_login() {
 		docker login --username "${CI_REGISTRY_USER:?CI_REGISTRY_USER: the registry user for CI_REGISTRY_PASSWORD}" \
 			--password-stdin "${CI_REGISTRY:-${1%%/*}}"
 }
+{%- endif %}
+{%- if cookiecutter.serving == 'fastapi' or cookiecutter.training_compute == 'cloud' %}
 
 # The registry's digest of a pushed REF (repo:tag -> repo@sha256:...): the API is deployed
 # by digest, so every deployment is a new revision of exactly the image pushed.
@@ -725,8 +730,10 @@ tracking_uri() {
 
 # ---------------------------------------------------------------------------------- train
 # The training steps under the trainer identity (Azure Pipelines runs them in one logged-in
-# step; GitHub Actions runs the same commands as steps): {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}DVC's `cloud` remote on ENV's data, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}ENV's
-# tracking server, {% endif %}then `make data` and `make ci`.
+# step; GitHub Actions {% if cookiecutter.training_compute == 'cloud' %}calls it too{% else %}runs the same commands as steps{% endif %}): {% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}DVC's `cloud` remote on ENV's data, {% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' %}ENV's
+# tracking server, {% endif %}then {% if cookiecutter.training_compute == 'cloud' %}lint, tests and the data step here, the training image, and the training
+# itself as a {{ {'azure': 'command job of Azure ML', 'aws': 'SageMaker training job', 'gcp': 'Vertex AI custom job'}[cookiecutter.cloud] }} (make train-cloud: submit, stream its logs,
+# wait, bring the model back into models/), then the quality gate (make evaluate){% else %}`make data` and `make ci`{% endif %}.
 train() {
 	login
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
@@ -737,9 +744,75 @@ train() {
 	MLFLOW_TRACKING_URI="$(tracking_uri)"
 	export MLFLOW_TRACKING_URI
 {%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+	make lint test
+	make data
+	training_image >/dev/null
+	training_target
+	make train-cloud
+	make evaluate
+{%- else %}
 	make data
 	make ci
+{%- endif %}
 }
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+# The image the training job runs: the Dockerfile's `training` stage (the package, no model),
+# pushed to ENV's registry under a tag of its own (commit and time: immutable tags never
+# collide). The registry's digest, which the job runs, goes into TRAINING_IMAGE and alone to
+# stdout (not run in a command substitution: errexit would not stop a failed push there).
+training_image() {
+	local repository ref
+	need docker
+	[[ -f Dockerfile ]] || die "Dockerfile not found: the training image is its 'training' stage"
+	login >&2
+	outputs_of "$ENV_NAME"
+	repository="$(out training_image_repository)"
+	ref="${repository}:$(short_sha)-$(date -u +%Y%m%d%H%M%S)"
+	docker build --pull --target training --tag "$ref" . >&2
+	# >>> cloud: the registry login (ENV's {% if cookiecutter.cloud == 'azure' %}Azure Container Registry{% elif cookiecutter.cloud == 'aws' %}ECR{% else %}Artifact Registry{% endif %}, as the trainer)
+{%- if cookiecutter.cloud == 'azure' %}
+	az acr login --name "$(out registry_name)" >&2
+{%- elif cookiecutter.cloud == 'aws' %}
+	aws ecr get-login-password | docker login --username AWS --password-stdin "$(out registry_login_server)" >&2
+{%- else %}
+	gcloud auth configure-docker "$(out registry_login_server)" --quiet >&2
+{%- endif %}
+	docker push "$ref" >&2
+	TRAINING_IMAGE="$(pushed_digest "$ref")"
+	export TRAINING_IMAGE
+	echo "training image: $TRAINING_IMAGE" >&2
+	echo "$TRAINING_IMAGE"
+}
+
+# >>> cloud: where `train --on cloud` submits the job, from ENV's infrastructure outputs (the
+# variables docs/training.md lists; the job itself runs as the platform's own identity).
+training_target() {
+	outputs_of "$ENV_NAME"
+{%- if cookiecutter.cloud == 'azure' %}
+	AZURE_SUBSCRIPTION_ID="$(out subscription_id)"
+	AZURE_RESOURCE_GROUP="$(out resource_group_name)"
+	AZUREML_WORKSPACE="$(out ml_workspace_name)"
+	AZUREML_COMPUTE="$(out training_compute_name)"
+	export AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZUREML_WORKSPACE AZUREML_COMPUTE
+	echo "training on Azure ML: compute $AZUREML_COMPUTE of workspace $AZUREML_WORKSPACE ($AZURE_RESOURCE_GROUP)"
+{%- elif cookiecutter.cloud == 'aws' %}
+	AWS_REGION="$(out region)"
+	SAGEMAKER_ROLE_ARN="$(out sagemaker_execution_role_arn)"
+	TRAINING_STORAGE="$(out training_storage_uri)"
+	export AWS_REGION SAGEMAKER_ROLE_ARN TRAINING_STORAGE
+	echo "training on SageMaker in $AWS_REGION as $SAGEMAKER_ROLE_ARN, inputs and outputs under $TRAINING_STORAGE"
+{%- else %}
+	GOOGLE_CLOUD_PROJECT="$(out project_id)"
+	GOOGLE_CLOUD_REGION="$(out region)"
+	VERTEX_SERVICE_ACCOUNT="$(out vertex_service_account)"
+	TRAINING_STORAGE="$(out training_storage_uri)"
+	export GOOGLE_CLOUD_PROJECT GOOGLE_CLOUD_REGION VERTEX_SERVICE_ACCOUNT TRAINING_STORAGE
+	echo "training on Vertex AI in $GOOGLE_CLOUD_PROJECT/$GOOGLE_CLOUD_REGION as $VERTEX_SERVICE_ACCOUNT, inputs and outputs under $TRAINING_STORAGE"
+{%- endif %}
+}
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 
 # ---------------------------------------------------------------------------------- promote
@@ -772,7 +845,7 @@ bundle) bundle ;;
 {%- if cookiecutter.serving == 'fastapi' %}
 image) image ;;
 {%- endif %}
-plan | apply | guard | deploy | smoke | train | champion{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri{% endif %})
+plan | apply | guard | deploy | smoke | train{% if cookiecutter.training_compute == 'cloud' %} | training-image{% endif %} | champion{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri{% endif %})
 	# ENV, then the command's own argument (apply's PLANFILE, champion's DIR).
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null
