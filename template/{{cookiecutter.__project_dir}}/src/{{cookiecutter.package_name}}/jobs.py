@@ -172,8 +172,7 @@ def job_env() -> dict[str, str]:
 
 def argv(input_dir: str, output_dir: str) -> list[str]:
     """The job's command line with its two folders filled in."""
-    folders = {"{input}": input_dir, "{output}": output_dir}
-    return [folders.get(arg, arg) for arg in ARGV]
+    return [arg.format(input=input_dir, output=output_dir) for arg in ARGV]
 
 
 def job_name() -> str:
