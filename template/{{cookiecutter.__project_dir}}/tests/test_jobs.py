@@ -1,4 +1,4 @@
-{%- set image = {'azure': 'crdemodev.azurecr.io/demo-training', 'aws': '123456789012.dkr.ecr.eu-west-1.amazonaws.com/training', 'gcp': 'europe-west4-docker.pkg.dev/demo-dev-4711/demo/training'}[cookiecutter.cloud] -%}
+{%- set image = {'azure': 'crdemodev.azurecr.io/demo-training', 'aws': '123456789012.dkr.ecr.eu-west-1.amazonaws.com/training', 'gcp': 'europe-west4-docker.pkg.dev/demo-4711/demo/training'}[cookiecutter.cloud] -%}
 """The training job (jobs.py): its request, the local runner, failures.
 
 The request is checked by the SDK's own offline validation, with a wrong
@@ -38,9 +38,9 @@ FAKE = {
     "SAGEMAKER_ROLE_ARN": "arn:aws:iam::123456789012:role/demo-dev-job",
     "TRAINING_STORAGE": "s3://demo-dev-training/jobs",
 {%- else %}
-    "GOOGLE_CLOUD_PROJECT": "demo-dev-4711",
+    "GOOGLE_CLOUD_PROJECT": "demo-4711",
     "GOOGLE_CLOUD_REGION": "europe-west4",
-    "VERTEX_SERVICE_ACCOUNT": "demo-dev-job@demo-dev-4711.iam.gserviceaccount.com",
+    "VERTEX_SERVICE_ACCOUNT": "trainer@demo-4711.iam.gserviceaccount.com",
     "TRAINING_STORAGE": "gs://demo-dev-training/jobs",
 {%- endif %}
 }

@@ -102,8 +102,8 @@ def train(
     if dry_run:
         raise typer.BadParameter("--dry-run shows the job: add --on cloud")
     if output is not None:  # the job's {output} folder
-        files = {"model": "model.joblib", "metadata": "model.json"}
-        files = {key: output / name for key, name in files.items()}
+        names = {"model": "model.joblib", "metadata": "model.json"}
+        files = {key: output / name for key, name in names.items()}
         paths = settings.paths.model_copy(update=files)
         settings = settings.model_copy(update={"paths": paths})
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
