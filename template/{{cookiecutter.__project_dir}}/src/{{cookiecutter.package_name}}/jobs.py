@@ -471,10 +471,13 @@ def run_on_platform(
             s3.download_file(*_bucket(artifact), str(archive))
             output.mkdir()
             with tarfile.open(archive) as tar:  # the two files, no paths
-                for member in ("model.joblib", "model.json"):
-                    source = tar.extractfile(member)
+                members = tar.getmembers()
+                files = {m.name.removeprefix("./"): m for m in members}
+                for file in ("model.joblib", "model.json"):
+                    member = files.get(file)
+                    source = tar.extractfile(member) if member else None
                     if source is not None:
-                        (output / member).write_bytes(source.read())
+                        (output / file).write_bytes(source.read())
     except (BotoCoreError, ClientError, KeyError) as exc:
         raise failure(name, str(exc), link) from None
 
