@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+{%- if cookiecutter.training_compute == 'cloud' %}
+from enum import StrEnum
+{%- endif %}
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +42,12 @@ VERSION = "Make this registered version the champion (no comparison)."
 {%- else %}
 CHAMPION = "The champion's model file (default: models/champion/model.joblib)."
 {%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+ON = "local: here; cloud: a job on {{ {'azure': 'Azure Machine Learning', 'aws': 'SageMaker', 'gcp': 'Vertex AI'}[cookiecutter.cloud] }} (docs/training.md)."
+OUTPUT = "Write model.joblib and model.json into this folder."
+NO_TRACK = "Do not log to MLflow (what the job runs)."
+DRY_RUN_JOB = "With --on cloud: print the job's request, submit nothing."
+{%- endif %}
 
 
 def _version(value: bool) -> None:
@@ -61,6 +70,52 @@ def main(
 def data(config: ConfigOpt = None) -> None:
     """Load and check data.source; write the training and held-out splits."""
     prepare(load_config(config))
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+
+class On(StrEnum):
+    """Where `train` runs."""
+
+    local = "local"
+    cloud = "cloud"
+
+
+@app.command()
+def train(
+    config: ConfigOpt = None,
+    on: Annotated[On, typer.Option(help=ON)] = On.local,
+    output: Annotated[Path | None, typer.Option(help=OUTPUT)] = None,
+    no_track: Annotated[bool, typer.Option(help=NO_TRACK)] = False,
+    dry_run: Annotated[bool, typer.Option(help=DRY_RUN_JOB)] = False,
+) -> None:
+    """Fit and save the model on the training split{% if cookiecutter.experiment_tracking == 'mlflow' %}; log it to MLflow{% endif %}."""
+    settings = load_config(config)
+    if on == On.cloud:
+        if output is not None:
+            raise typer.BadParameter("the job's model comes to paths.model")
+        from .config import find_config
+        from .jobs import submit
+
+        file = config or find_config()
+        submit(settings, file, track=not no_track, dry_run=dry_run)
+        return
+    if dry_run:
+        raise typer.BadParameter("--dry-run shows the job: add --on cloud")
+    if output is not None:  # the job's {output} folder
+        names = {"model": "model.joblib", "metadata": "model.json"}
+        files = {key: output / name for key, name in names.items()}
+        paths = settings.paths.model_copy(update=files)
+        settings = settings.model_copy(update={"paths": paths})
+{%- if cookiecutter.experiment_tracking == 'mlflow' %}
+    trained = run_train(settings)
+    if not no_track:
+        from .tracking import log_training  # MLflow is slow to import
+
+        log_training(settings, trained)
+{%- else %}
+    run_train(settings)
+{%- endif %}
+{%- else %}
 
 
 @app.command()
@@ -75,6 +130,7 @@ def train(config: ConfigOpt = None) -> None:
 {%- else %}
     """Fit and save the model on the training split (see data)."""
     run_train(load_config(config))
+{%- endif %}
 {%- endif %}
 
 

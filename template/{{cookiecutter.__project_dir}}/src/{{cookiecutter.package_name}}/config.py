@@ -109,6 +109,25 @@ class TrackingConfig(Section):
 {%- endif %}
 
 
+{%- if cookiecutter.training_compute == 'cloud' %}
+
+
+class TrainingConfig(Section):
+    """The job of `train --on cloud` (docs/training.md)."""
+{% if cookiecutter.cloud == 'azure' %}
+    # The cluster (AZUREML_COMPUTE) fixes the VM size and its priority,
+    # dedicated or low-priority: set them in the infrastructure, not here.
+{%- else %}
+    instance_type: str = Field("{{ {'aws': 'ml.m5.large', 'gcp': 'n1-standard-4'}[cookiecutter.cloud] }}", min_length=1)
+{%- endif %}
+    instance_count: int = Field(1, ge=1, le=100)
+{%- if cookiecutter.cloud != 'azure' %}
+    spot: bool = False  # spare capacity, cheaper; may be preempted
+{%- endif %}
+    timeout_minutes: int = Field(60, ge=1, le=10080)  # at most 7 days
+{%- endif %}
+
+
 class PathsConfig(Section):
     """Where the pipeline writes its outputs."""
 
@@ -135,6 +154,9 @@ class Config(BaseSettings):
     promotion: PromotionConfig = PromotionConfig()
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
     tracking: TrackingConfig = TrackingConfig()
+{%- endif %}
+{%- if cookiecutter.training_compute == 'cloud' %}
+    training: TrainingConfig = TrainingConfig()
 {%- endif %}
     paths: PathsConfig = PathsConfig()
 
