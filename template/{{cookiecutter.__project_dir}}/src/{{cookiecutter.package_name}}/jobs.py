@@ -323,6 +323,9 @@ def request(
         "environment": {"image": values["TRAINING_IMAGE"]},
         "environment_variables": job_env(),
         "compute": f"azureml:{values['AZUREML_COMPUTE']}",
+        # The cluster's identity reads the image and the workspace's datastore
+        # (infra: AcrPull, its job container); not the submitter's token.
+        "identity": {"type": "managed"},
         "inputs": {"data": data},
         "outputs": {"model": {"type": "uri_folder", "mode": "rw_mount"}},
         "resources": {"instance_count": config.training.instance_count},
