@@ -26,6 +26,8 @@ CLOUDS = [
 # Lean renders: no serving, DVC or docs site to install; MLflow stays (the job's run is registered).
 ANSWERS = {"training_compute": "cloud", "iac": "terraform", "serving": "none",
            "data_versioning": "none", "docs": "none"}  # fmt: skip
+# GCP's render versions its data with DVC: the job's model must reach `make evaluate` there too.
+PER_CLOUD = {"gcp": {"data_versioning": "dvc"}}
 DIGEST = "sha256:" + "ab" * 32
 FAKE = {
     "azure": {
@@ -65,7 +67,9 @@ def project(
     cloud = request.node.callspec.params["cloud"]
     if cloud not in _projects:
         dest = tmp_path_factory.mktemp(f"training-{cloud}") / "demo"
-        path = generate(template_repo, dest, {**ANSWERS, "cloud": cloud})
+        path = generate(
+            template_repo, dest, {**ANSWERS, "cloud": cloud, **PER_CLOUD.get(cloud, {})}
+        )
         make(path, "install")
         _projects[cloud] = path
     return _projects[cloud]
@@ -147,6 +151,31 @@ def test_a_missing_variable_is_one_line_and_exit_2(project: Path, cloud: str) ->
     done = demo(project, "train", "--on", "cloud", "--dry-run", env=wrong)
     assert (done.returncode, done.stderr.count("\n")) == (2, 1), done.stderr
     assert "TRAINING_IMAGE='registry.example/demo-training:latest' is not valid" in done.stderr
+
+
+@pytest.mark.parametrize("cloud", [c for c in CLOUDS if c.values == ("gcp",)])
+def test_with_dvc_the_jobs_model_is_the_one_evaluate_scores(project: Path, cloud: str) -> None:
+    """make train-cloud records the job's model as DVC's train stage output: `make evaluate`
+    (dvc repro evaluate) then scores it instead of training again on this machine."""
+    make(project, "data")
+    run = [
+        str(project / ".venv" / "bin" / "python"),
+        "-c",
+        "from pathlib import Path; from demo import jobs; from demo.config import load_config;"
+        "c = Path('configs/train.toml'); print(jobs.run_local(load_config(c), c)['model_version'])",
+    ]
+    done = subprocess.run(run, cwd=project, env=project_env(), capture_output=True, text=True,
+                          timeout=600, check=True)  # fmt: skip
+    version = done.stdout.split()[-1]
+    recipe = make(project, "-n", "train-cloud").stdout.splitlines()
+    commit = [line for line in recipe if " commit --force train" in line]
+    assert len(commit) == 1, recipe  # the line after the job, as make train-cloud runs it
+    subprocess.run(commit[0], shell=True, cwd=project, env=project_env(), check=True,
+                   capture_output=True, timeout=300)  # fmt: skip
+    evaluated = make(project, "evaluate")
+    assert "Stage 'train' didn't change" in evaluated.stdout + evaluated.stderr
+    metadata = json.loads((project / "models" / "model.json").read_text())
+    assert metadata["model_version"] == version  # the job's model, not a local retrain
 
 
 # ------------------------------------------------------------------ the training image
