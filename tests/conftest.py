@@ -4,7 +4,7 @@ Rendering is real (copier's Python API, cookiecutter through pytest-cookies, cru
 happens once per answer set and engine per test session (per xdist worker). The default render
 after its own `make ci` is installed once and shared by test_exercise, test_dvc and
 test_lifecycle (their tests that use it are in xdist group "default", so one worker holds it).
-Helpers live in helpers.py; this file holds fixtures only.
+Helpers live in helpers.py; this file holds fixtures and the run's order.
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ from helpers import (
     render_cruft,
     snapshot_template,
 )
+
+# The longest work first: xdist hands tests out in collection order, so the modules that install
+# and run generated projects for minutes start at once instead of ending the run on one worker.
+# (A stable sort: each module stays in one piece and in its own order.)
+LONGEST_FIRST = ("test_training_jobs.py", "test_serving.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")

@@ -68,18 +68,31 @@ TF_VARIANTS = [
     for cloud in CLOUDS
     for off in ({}, OFF, {"training_compute": "cloud"})
 ]
-# each CI provider x cloud with Terraform, and with Bicep on Azure; training locally and on
-# the cloud's ML platform (training_compute=cloud: deploy.sh pushes the training image)
-PIPELINE_VARIANTS = [
-    _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud, **training})
-    for training in ({}, {"training_compute": "cloud"})
-    for ci in ("github", "azure-devops", "gitlab")
-    for cloud in CLOUDS
-] + [
-    _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure", **training})
-    for training in ({}, {"training_compute": "cloud"})
-    for ci in ("github", "azure-devops")
-]
+# each CI provider x cloud with Terraform, and with Bicep on Azure; then training on the
+# cloud's ML platform (training_compute=cloud: deploy.sh pushes the training image and submits)
+# on every cloud and IaC, each with another provider: the training lines are deploy.sh's, the
+# same whichever provider calls it (tests/test_ci_cd.py validates every provider's pipelines).
+PIPELINE_VARIANTS = (
+    [
+        _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud})
+        for ci in ("github", "azure-devops", "gitlab")
+        for cloud in CLOUDS
+    ]
+    + [
+        _param({"ci_provider": ci, "iac": "bicep", "cloud": "azure"})
+        for ci in ("github", "azure-devops")
+    ]
+    + [
+        _param({"ci_provider": ci, "iac": iac, "cloud": cloud, "training_compute": "cloud"})
+        for ci, iac, cloud in (
+            ("github", "terraform", "azure"),
+            ("github", "terraform", "aws"),
+            ("azure-devops", "bicep", "azure"),
+            ("azure-devops", "terraform", "gcp"),
+            ("gitlab", "terraform", "aws"),
+        )
+    ]
+)
 
 Render = Callable[[str, dict[str, Any]], Path]
 
