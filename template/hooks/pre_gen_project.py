@@ -163,6 +163,21 @@ TABLE = json.loads(
    "validator": null
   },
   {
+   "name": "r_scripts",
+   "type": "bool",
+   "choices": null,
+   "validator": null
+  },
+  {
+   "name": "feature_store",
+   "type": "str",
+   "choices": [
+    "none",
+    "feast"
+   ],
+   "validator": null
+  },
+  {
    "name": "docs",
    "type": "str",
    "choices": [
