@@ -175,7 +175,8 @@ def pairwise_sets() -> list[dict[str, Any]]:
 
 def delivery_product() -> list[dict[str, Any]]:
     """Every valid ci_provider x iac x serving combination (the options that own files), the
-    cloud cycling through the choices the iac allows."""
+    cloud cycling through the choices the iac allows; R beside Python (r_scripts) in the first
+    GitLab and the first Azure Pipelines set."""
     by_name = {q.name: q for q in _questions()}
     clouds = by_name["cloud"].choices
     sets = []
@@ -185,6 +186,8 @@ def delivery_product() -> list[dict[str, Any]]:
                 allowed = [c for c in clouds if answer_error({"iac": iac, "cloud": c}) is None]
                 cloud = allowed[len(sets) % len(allowed)]
                 sets.append({"ci_provider": ci, "iac": iac, "serving": serving, "cloud": cloud})
+                if ci in {"gitlab", "azure-devops"} and (iac, serving) == ("terraform", "fastapi"):
+                    sets[-1]["r_scripts"] = True
     return sets
 
 

@@ -88,7 +88,9 @@ def ci_answer_sets(provider: str) -> list[dict[str, Any]]:
         }
         for row in CLOUD_TRAINING[PROVIDERS.index(provider) % 2 :: 2]
     ]
-    return [*sets, {"ci_provider": provider, "project_name": LONG_NAME}, *cloud_training]
+    # the long name with R beside Python (r_scripts): each provider's files with the R steps
+    long_name = {"ci_provider": provider, "project_name": LONG_NAME, "r_scripts": True}
+    return [*sets, long_name, *cloud_training]
 
 
 # training_compute=cloud (needs IaC): (iac, cloud, serving, experiment_tracking, data_versioning);
@@ -363,6 +365,9 @@ def test_ci_runs_make_ci_then_the_build_on_every_supported_python(rendered, answ
     root = rendered("copier", answers)
     commands, versions = ci_commands(root, answers["ci_provider"])
     commands = [c.split("#")[0].strip() for c in commands if c]
+    if answers.get("r_scripts") and answers["ci_provider"] == "gitlab":
+        # GitLab's image gets R in the job (GitHub and Azure Pipelines: the shared setup)
+        assert commands.pop(0) == "make install-r", commands
     assert commands[:3] == ["make data", "make ci", "make build"], commands
     assert versions == pythons(answers)
 
