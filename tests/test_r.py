@@ -87,6 +87,18 @@ def test_make_ci_runs_lintr_and_testthat_beside_ruff_and_pytest(ci: tuple[Path, 
     assert "explore: ........" in output  # testthat's summary: the 8 expectations passed
 
 
+def test_the_r_files_are_rendered(ci: tuple[Path, str]) -> None:
+    """No template code left in what the option adds (the parity sets render it without R)."""
+    project = ci[0]
+    files = ["DESCRIPTION", ".lintr", "docs/r.md", PAIR, NOTEBOOK, "Makefile"]
+    for name in files:
+        text = (project / name).read_text()
+        assert "{{" not in text, name
+        assert "{%" not in text, name
+    assert "line_length_linter(88)" in (project / ".lintr").read_text()
+    assert "Package: demo\n" in (project / "DESCRIPTION").read_text()
+
+
 def test_a_lint_fails_lint_r_with_lintr_s_message_and_the_hook(
     project: Path, env: dict[str, str]
 ) -> None:
