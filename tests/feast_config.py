@@ -30,8 +30,9 @@ def check(repo: str, path: str, env: dict[str, str]) -> str | None:
         config.online_store, config.offline_store  # noqa: B018
         store = config.registry.registry_store_type
         if store is not None and store not in REGISTRY_STORE_CLASS_FOR_TYPE:
-            return f"registry_store_type {store!r}: not one of {sorted(REGISTRY_STORE_CLASS_FOR_TYPE)}"
-    except Exception as error:  # noqa: BLE001 - reported to the test, one line per file
+            known = sorted(REGISTRY_STORE_CLASS_FOR_TYPE)
+            return f"registry_store_type {store!r}: not one of {known}"
+    except Exception as error:  # reported to the test, one line per file
         return f"{type(error).__name__}: {error}".replace("\n", " ")
     finally:
         os.environ.clear()
