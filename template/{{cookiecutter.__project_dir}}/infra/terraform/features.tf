@@ -9,14 +9,14 @@
 # (disabled: no secret exists to leak). Each identity gets a Redis data access policy: the
 # trainer writes, the model API reads. Connections authenticate with the identity's token as
 # password and its object ID as user (scripts/deploy.sh features).
+# Standard C1: a replica for availability, 1 GB; raise capacity (C2..C6) for larger feature sets.
+# Its public endpoint admits only Entra ID tokens of the identities below, over TLS 1.2, so
+# hosted CI runners reach it; a private endpoint needs runners inside the network (docs).
 resource "azurerm_redis_cache" "features" {
-  # Its public endpoint only admits Entra ID tokens of the identities below, over TLS; hosted CI
-  # runners reach it. A private endpoint needs runners inside the network (docs).
   # checkov:skip=CKV_AZURE_89:Entra ID only (no access keys), TLS 1.2; hosted CI runners must reach it
   name                               = "redis-${local.name}${var.name_suffix}"
   location                           = azurerm_resource_group.main.location
   resource_group_name                = azurerm_resource_group.main.name
-  # Standard C1: a replica for availability, 1 GB. Larger feature sets: raise capacity (C2..C6).
   sku_name                           = "Standard"
   family                             = "C"
   capacity                           = 1
