@@ -771,14 +771,14 @@ train() {
 # ---------------------------------------------------------------------------------- features
 # `make features` (feast apply, then materialize-incremental) against ENV's cloud stores
 # (docs/infrastructure.md, "Feature store in the cloud"): feature_repo/feature_store.cloud.yaml
-# with its ${VAR}s from ENV's infrastructure outputs. Run as the trainer, which has the rights.
+# with its ${VAR}s from ENV's infrastructure outputs (make features runs the data step first).
+# Run as the trainer, which has the rights.
 features() {
 	login
 {%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
 	make install
 	data_remote
 {%- endif %}
-	[[ -f data/processed/features.parquet ]] || make data
 	features_of_env
 }
 
