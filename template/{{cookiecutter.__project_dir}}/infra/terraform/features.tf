@@ -33,6 +33,7 @@ resource "azurerm_redis_cache" "features" {
   tags = local.tags
 }
 
+# The alias is the object ID too: clients authenticate as user <object ID> (deploy.sh features).
 resource "azurerm_redis_cache_access_policy_assignment" "features" {
   for_each = {
     trainer = { object_id = azurerm_user_assigned_identity.ci["trainer"].principal_id, policy = "Data Contributor" }
@@ -45,7 +46,7 @@ resource "azurerm_redis_cache_access_policy_assignment" "features" {
   redis_cache_id     = azurerm_redis_cache.features.id
   access_policy_name = each.value.policy
   object_id          = each.value.object_id
-  object_id_alias    = each.key
+  object_id_alias    = each.value.object_id
 }
 
 # Registry: one blob in a container of its own, written by the trainer and read by the API

@@ -36,7 +36,7 @@ var roles = {
 // Access keys are disabled: connections authenticate with an Entra ID token (password) and the
 // identity's object ID (user). Its public endpoint admits only those tokens, over TLS 1.2, so
 // hosted CI runners reach it; a private endpoint needs runners inside the network.
-resource redis 'Microsoft.Cache/redis@2024-03-01' = {
+resource redis 'Microsoft.Cache/redis@2024-11-01' = {
   name: name
   location: location
   tags: tags
@@ -57,25 +57,26 @@ resource redis 'Microsoft.Cache/redis@2024-03-01' = {
   }
 }
 
-// Redis data access policies (not Azure RBAC): the trainer writes, the model API reads.
-resource trainerAccess 'Microsoft.Cache/redis/accessPolicyAssignments@2024-03-01' = if (manageIdentities) {
+// Redis data access policies (not Azure RBAC): the trainer writes, the model API reads. The
+// alias is the object ID too: clients authenticate as user <object ID> (deploy.sh features).
+resource trainerAccess 'Microsoft.Cache/redis/accessPolicyAssignments@2024-11-01' = if (manageIdentities) {
   parent: redis
   name: 'trainer'
   properties: {
     accessPolicyName: 'Data Contributor'
     objectId: trainerPrincipalId
-    objectIdAlias: 'trainer'
+    objectIdAlias: trainerPrincipalId
   }
 }
 {%- if cookiecutter.serving == 'fastapi' %}
 
-resource apiAccess 'Microsoft.Cache/redis/accessPolicyAssignments@2024-03-01' = {
+resource apiAccess 'Microsoft.Cache/redis/accessPolicyAssignments@2024-11-01' = {
   parent: redis
   name: 'api'
   properties: {
     accessPolicyName: 'Data Reader'
     objectId: apiPrincipalId
-    objectIdAlias: 'api'
+    objectIdAlias: apiPrincipalId
   }
   // One access policy assignment at a time per cache.
   dependsOn: [
