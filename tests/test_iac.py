@@ -39,7 +39,8 @@ ENVS = ("dev", "staging", "prod")
 
 # Each combination's tests share one xdist group (`make test` runs --dist loadgroup), so each
 # worker renders a combination once at most. Every iac x cloud also renders once with
-# training_compute=cloud (the training side: cluster, repositories, storage, job identity).
+# training_compute=cloud (the training side: cluster, repositories, storage, job identity) and
+# feature_store=feast (Feast's online store, registry and rights: features.tf, features.bicep).
 IAC_CLOUDS = [
     ("terraform", "azure"),
     ("terraform", "aws"),
@@ -56,9 +57,15 @@ COMBOS = [
     for serving in ("fastapi", "none")
 ] + [
     pytest.param(
-        {"iac": iac, "cloud": cloud, "serving": serving, "training_compute": "cloud"},
-        id=f"{iac}-{cloud}-{serving}-cloudtraining",
-        marks=pytest.mark.xdist_group(f"iac-{iac}-{cloud}-{serving}-cloudtraining"),
+        {
+            "iac": iac,
+            "cloud": cloud,
+            "serving": serving,
+            "training_compute": "cloud",
+            "feature_store": "feast",
+        },
+        id=f"{iac}-{cloud}-{serving}-cloudtraining-feast",
+        marks=pytest.mark.xdist_group(f"iac-{iac}-{cloud}-{serving}-cloudtraining-feast"),
     )
     for iac, cloud, serving in [
         *((i, c, "none") for i, c in IAC_CLOUDS[:3]),
@@ -71,6 +78,7 @@ BICEP = [c for c in COMBOS if c.values[0]["iac"] == "bicep"]
 # Resource types that take no tags/labels argument; every other resource must carry them.
 NOT_TAGGABLE = {
     "azurerm_federated_identity_credential",
+    "azurerm_redis_cache_access_policy_assignment",
     "azurerm_monitor_diagnostic_setting",
     "azurerm_role_definition",
     "azurerm_role_assignment",
@@ -92,6 +100,7 @@ NOT_TAGGABLE = {
     "aws_sns_topic_subscription",
     "google_artifact_registry_repository_iam_member",
     "google_cloud_run_v2_service_iam_member",
+    "google_firestore_database",  # no labels (its `tags` are Resource Manager tag bindings)
     "google_iam_workload_identity_pool",
     "google_iam_workload_identity_pool_provider",
     "google_kms_crypto_key_iam_member",
@@ -106,6 +115,7 @@ NOT_TAGGABLE = {
 }
 BICEP_NOT_TAGGABLE = {
     "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Cache/redis/accessPolicyAssignments",
     "Microsoft.Authorization/roleDefinitions",
     "Microsoft.Insights/diagnosticSettings",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
@@ -175,6 +185,12 @@ TRAINING_OUTPUTS = {
     "gcp": {"project_id", "region", "vertex_service_account", "training_storage_uri",
             "training_image_repository", "registry_login_server"},
 }  # fmt: skip
+# What `deploy.sh features` reads with feature_store=feast (the ${VAR}s of Feast's cloud config).
+FEATURE_OUTPUTS = {
+    "azure": {"feature_store_registry", "feature_store_redis_host"},
+    "aws": {"feature_store_registry", "feature_store_table_prefix", "region"},
+    "gcp": {"feature_store_registry", "feature_store_datastore_database", "project_id"},
+}
 API_OUTPUTS = {
     ("terraform", "azure"): {"container_app_name", "api_min_replicas", "api_url"},
     ("terraform", "aws"): {"ecs_cluster_name", "ecs_service_name", "api_url"},
@@ -651,6 +667,11 @@ def test_terraform_outputs_what_cd_needs(rendered, combo) -> None:
     else:
         assert not {"training_compute_name", "training_image_repository"} & names
     assert ("mlflow_tracking_uri" in names) == (combo["cloud"] != "gcp")
+    if combo.get("feature_store") == "feast":
+        features = FEATURE_OUTPUTS[combo["cloud"]]
+        assert features <= names, features - names
+    else:
+        assert not {n for n in names if n.startswith("feature_store_")}
 
 
 @pytest.mark.parametrize("combo", [c for c in TF if c.values[0]["cloud"] != "gcp"])

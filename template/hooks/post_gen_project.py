@@ -66,6 +66,9 @@ EXCLUDE = json.loads(
  "{% if not r_scripts %}docs/r.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
+ "{% if feature_store != 'feast' %}feature_repo{% endif %}",
+ "{% if feature_store != 'feast' %}infra/terraform/features.tf{% endif %}",
+ "{% if feature_store != 'feast' %}infra/bicep/modules/features.bicep{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"
 ]{% endraw %}'''
 )

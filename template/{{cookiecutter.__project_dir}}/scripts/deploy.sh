@@ -19,6 +19,9 @@
 #                                              # the training image, make train-cloud ({{ {'azure': 'Azure ML', 'aws': 'SageMaker', 'gcp': 'Vertex AI'}[cookiecutter.cloud] }}), make evaluate
 #   bash scripts/deploy.sh training-image production
 #                                              # the training image, pushed to ENV's registry: prints its digest{% else %}make data, make ci{% endif %}
+{%- if cookiecutter.feature_store == 'feast' %}
+#   bash scripts/deploy.sh features production # make features (feast apply, materialize) into ENV's cloud stores
+{%- endif %}
 #   bash scripts/deploy.sh smoke staging       # the deployed model is the one built here{% if cookiecutter.serving == 'fastapi' %}; API healthy{% endif %}
 #   bash scripts/deploy.sh champion production models/champion
 #                                              # the model in production, for `promote` (none: empty)
@@ -51,7 +54,7 @@ die() {
 }
 
 usage() {
-	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV{% if cookiecutter.training_compute == 'cloud' %} | training-image ENV{% endif %} | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
+	die "usage: bash scripts/deploy.sh bundle{% if cookiecutter.serving == 'fastapi' %} | image{% endif %} | plan ENV | apply ENV PLANFILE | guard ENV | deploy ENV{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote ENV{% endif %} | train ENV{% if cookiecutter.training_compute == 'cloud' %} | training-image ENV{% endif %}{% if cookiecutter.feature_store == 'feast' %} | features ENV{% endif %} | smoke ENV | champion ENV DIR{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote ENV{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri ENV{% endif %} (ENV: staging or production)"
 }
 
 # What is delivered: the commit and the bundled model's own version (its training time and
@@ -747,15 +750,67 @@ train() {
 {%- if cookiecutter.training_compute == 'cloud' %}
 	make lint test
 	make data
+{%- if cookiecutter.feature_store == 'feast' %}
+	(features_of_env)
+{%- endif %}
 	training_image >/dev/null
 	training_target
 	make train-cloud
 	make evaluate
 {%- else %}
 	make data
+{%- if cookiecutter.feature_store == 'feast' %}
+	# ENV's cloud stores in a subshell: make ci then trains and tests on the local store.
+	(features_of_env)
+{%- endif %}
 	make ci
 {%- endif %}
 }
+{%- if cookiecutter.feature_store == 'feast' %}
+
+# ---------------------------------------------------------------------------------- features
+# `make features` (feast apply, then materialize-incremental) against ENV's cloud stores
+# (docs/infrastructure.md, "Feature store in the cloud"): feature_repo/feature_store.cloud.yaml
+# with its ${VAR}s from ENV's infrastructure outputs (make features runs the data step first).
+# Run as the trainer, which has the rights.
+features() {
+	login
+{%- if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %}
+	make install
+	data_remote
+{%- endif %}
+	features_of_env
+}
+
+# >>> cloud: the variables feature_store.cloud.yaml names, from ENV's outputs
+features_of_env() {
+	outputs_of "$ENV_NAME"
+	FEATURE_STORE_YAML="$PWD/feature_repo/feature_store.cloud.yaml"
+	FEATURE_STORE_REGISTRY="$(out feature_store_registry)"
+{%- if cookiecutter.cloud == 'azure' %}
+	# Entra ID, no access key (there is none): the caller's token for Azure Cache for Redis
+	# (valid about an hour: enough for one materialization) is the password, its object ID
+	# (the token's oid claim) the Redis user that the cache's access policy names.
+	local host token user
+	host="$(out feature_store_redis_host)"
+	token="$(az account get-access-token --resource https://redis.azure.com --query accessToken --output tsv)"
+	user="$(python3 -c 'import base64, json, sys; p = sys.argv[1].split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["oid"])' "$token")"
+	FEATURE_STORE_REDIS_CONNECTION="${host}:6380,ssl=true,username=${user},password=${token}"
+	export FEATURE_STORE_REDIS_CONNECTION
+{%- elif cookiecutter.cloud == 'aws' %}
+	AWS_REGION="$(out region)"
+	FEATURE_STORE_TABLE_PREFIX="$(out feature_store_table_prefix)"
+	export AWS_REGION FEATURE_STORE_TABLE_PREFIX
+{%- else %}
+	GOOGLE_CLOUD_PROJECT="$(out project_id)"
+	FEATURE_STORE_DATASTORE_DATABASE="$(out feature_store_datastore_database)"
+	export GOOGLE_CLOUD_PROJECT FEATURE_STORE_DATASTORE_DATABASE
+{%- endif %}
+	export FEATURE_STORE_YAML FEATURE_STORE_REGISTRY
+	echo "features: Feast's cloud stores of $ENV_NAME (registry $FEATURE_STORE_REGISTRY)"
+	make features
+}
+{%- endif %}
 {%- if cookiecutter.training_compute == 'cloud' %}
 
 # The image the training job runs: the Dockerfile's `training` stage (the package, no model),
@@ -845,7 +900,7 @@ bundle) bundle ;;
 {%- if cookiecutter.serving == 'fastapi' %}
 image) image ;;
 {%- endif %}
-plan | apply | guard | deploy | smoke | train{% if cookiecutter.training_compute == 'cloud' %} | training-image{% endif %} | champion{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri{% endif %})
+plan | apply | guard | deploy | smoke | train{% if cookiecutter.training_compute == 'cloud' %} | training-image{% endif %}{% if cookiecutter.feature_store == 'feast' %} | features{% endif %} | champion{% if cookiecutter.experiment_tracking == 'mlflow' %} | promote{% endif %}{% if cookiecutter.data_versioning == 'dvc' and cookiecutter.iac != 'none' %} | data-remote{% endif %}{% if cookiecutter.experiment_tracking == 'mlflow' and cookiecutter.iac != 'none' and cookiecutter.cloud != 'gcp' %} | tracking-uri{% endif %})
 	# ENV, then the command's own argument (apply's PLANFILE, champion's DIR).
 	ENV_NAME="${2:-}"
 	env_short "$ENV_NAME" >/dev/null

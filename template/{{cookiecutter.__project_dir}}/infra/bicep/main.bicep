@@ -255,6 +255,23 @@ module identity 'modules/identity.bicep' = {
     tags: allTags
   }
 }
+{%- if cookiecutter.feature_store == 'feast' %}
+
+module features 'modules/features.bicep' = {
+  name: 'features'
+  params: {
+    name: 'redis-${name}${nameSuffix}'
+    location: location
+    storageAccountName: storage.outputs.name
+    trainerPrincipalId: identity.outputs.trainerPrincipalId
+{%- if cookiecutter.serving == 'fastapi' %}
+    apiPrincipalId: identity.outputs.apiPrincipalId
+{%- endif %}
+    manageIdentities: manageIdentities
+    tags: allTags
+  }
+}
+{%- endif %}
 {%- if cookiecutter.serving == 'fastapi' %}
 
 module containerApp 'modules/containerapp.bicep' = {
@@ -278,6 +295,26 @@ module containerApp 'modules/containerapp.bicep' = {
     cpu: cpu
     keyVaultUrl: keyVault.outputs.uri
     apiSecrets: apiSecrets
+{%- if cookiecutter.feature_store == 'feast' %}
+    featureStoreEnv: [
+      {
+        name: 'FEATURE_STORE_YAML'
+        value: '/app/feature_repo/feature_store.cloud.yaml'
+      }
+      {
+        name: 'FEATURE_STORE_REGISTRY'
+        value: features.outputs.registryPath
+      }
+      {
+        name: 'FEATURE_STORE_REDIS_HOST'
+        value: features.outputs.redisHostName
+      }
+      {
+        name: 'FEATURE_STORE_REDIS_USER'
+        value: identity.outputs.apiPrincipalId
+      }
+    ]
+{%- endif %}
     tags: allTags
   }
   // The identity must be allowed to pull from the registry before the first revision starts.
@@ -387,4 +424,12 @@ output api_min_replicas int = minReplicas
 
 @description('Public HTTPS URL of the model API.')
 output api_url string = 'https://${containerApp.outputs.fqdn}'
+{%- endif %}
+{%- if cookiecutter.feature_store == 'feast' %}
+
+@description('Feast\'s registry (FEATURE_STORE_REGISTRY): one blob the trainer writes and the model API reads.')
+output feature_store_registry string = features.outputs.registryPath
+
+@description('Azure Cache for Redis of the online store (TLS port 6380, Entra ID auth: FEATURE_STORE_REDIS_CONNECTION).')
+output feature_store_redis_host string = features.outputs.redisHostName
 {%- endif %}

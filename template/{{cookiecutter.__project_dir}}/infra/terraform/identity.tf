@@ -25,8 +25,12 @@ locals {
 {%- else %}
   # (The deployer's own roles are not here: it cannot assign them to anyone.)
 {%- endif %}
+{%- if cookiecutter.feature_store == 'feast' and cookiecutter.training_compute != 'cloud' %}
+  # With the feature store: Storage Blob Data Contributor (the trainer's, on the feature
+  # registry's container, features.tf) and AcrPush are roles the deployer holds itself.
+{%- endif %}
   assignable_roles = {
-{%- if cookiecutter.training_compute == 'cloud' %}
+{%- if cookiecutter.training_compute == 'cloud' or cookiecutter.feature_store == 'feast' %}
     "AcrPull"                       = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
     "AcrPush"                       = "8311e382-0749-4cb8-b61a-304f252e45ec"
     "AzureML Data Scientist"        = "f6c7c914-8db3-469d-8ca1-694a8f32e121"

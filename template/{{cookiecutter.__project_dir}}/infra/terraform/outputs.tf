@@ -293,3 +293,31 @@ output "api_url" {
 }
 {%- endif %}
 {%- endif %}
+{%- if cookiecutter.feature_store == 'feast' %}
+
+# Feast's stores (features.tf): the ${VAR}s of feature_repo/feature_store.cloud.yaml, which
+# scripts/deploy.sh features exports.
+output "feature_store_registry" {
+  description = "Feast's registry (FEATURE_STORE_REGISTRY): one object the trainer writes and the model API reads."
+  value       = local.feature_store_registry
+}
+{%- if cookiecutter.cloud == 'azure' %}
+
+output "feature_store_redis_host" {
+  description = "Azure Cache for Redis of the online store (TLS port 6380, Entra ID auth: FEATURE_STORE_REDIS_CONNECTION)."
+  value       = azurerm_redis_cache.features.hostname
+}
+{%- elif cookiecutter.cloud == 'aws' %}
+
+output "feature_store_table_prefix" {
+  description = "Prefix of the DynamoDB tables feast apply creates (FEATURE_STORE_TABLE_PREFIX): the IAM policies allow only these."
+  value       = local.feature_store_table_prefix
+}
+{%- else %}
+
+output "feature_store_datastore_database" {
+  description = "Firestore database in Datastore mode of the online store (FEATURE_STORE_DATASTORE_DATABASE)."
+  value       = google_firestore_database.features.name
+}
+{%- endif %}
+{%- endif %}

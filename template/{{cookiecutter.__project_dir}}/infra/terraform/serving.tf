@@ -153,6 +153,23 @@ resource "azurerm_container_app" "api" {
         name  = "AZURE_CLIENT_ID"
         value = azurerm_user_assigned_identity.api.client_id
       }
+{%- if cookiecutter.feature_store == 'feast' %}
+
+      # Online features: Feast's cloud configuration, its registry, and the Redis host and user
+      # (the identity's object ID) for an Entra ID connection (docs/infrastructure.md).
+      dynamic "env" {
+        for_each = {
+          FEATURE_STORE_YAML       = "/app/feature_repo/feature_store.cloud.yaml"
+          FEATURE_STORE_REGISTRY   = local.feature_store_registry
+          FEATURE_STORE_REDIS_HOST = azurerm_redis_cache.features.hostname
+          FEATURE_STORE_REDIS_USER = azurerm_user_assigned_identity.api.principal_id
+        }
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+{%- endif %}
 
       # Alive = the process answers; ready = a model is loaded (var.health_path).
       liveness_probe {
@@ -514,6 +531,13 @@ resource "aws_ecs_task_definition" "api" {
     environment = [
       { name = "ENVIRONMENT", value = var.environment },
       { name = "MODEL_BUCKET", value = aws_s3_bucket.ml.bucket },
+{%- if cookiecutter.feature_store == 'feast' %}
+      # Online features: Feast's cloud configuration and its ${VAR}s (features.tf).
+      { name = "FEATURE_STORE_YAML", value = "/app/feature_repo/feature_store.cloud.yaml" },
+      { name = "FEATURE_STORE_REGISTRY", value = local.feature_store_registry },
+      { name = "FEATURE_STORE_TABLE_PREFIX", value = local.feature_store_table_prefix },
+      { name = "AWS_REGION", value = var.region },
+{%- endif %}
     ]
     # var.api_secrets: environment variables from keys of the application secret's JSON
     # (ARN:json-key:version-stage:version-id, empty = the current version); none: left out.
@@ -705,6 +729,22 @@ resource "google_cloud_run_v2_service" "api" {
         name  = "MODEL_BUCKET"
         value = google_storage_bucket.ml.name
       }
+{%- if cookiecutter.feature_store == 'feast' %}
+
+      # Online features: Feast's cloud configuration and its ${VAR}s (features.tf).
+      dynamic "env" {
+        for_each = {
+          FEATURE_STORE_YAML               = "/app/feature_repo/feature_store.cloud.yaml"
+          FEATURE_STORE_REGISTRY           = local.feature_store_registry
+          FEATURE_STORE_DATASTORE_DATABASE = google_firestore_database.features.name
+          GOOGLE_CLOUD_PROJECT             = var.project_id
+        }
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+{%- endif %}
 
       # var.api_secrets: environment variables from Secret Manager secrets (latest version).
       dynamic "env" {

@@ -55,6 +55,11 @@ param keyVaultUrl string
 
 @description('Environment variables read from Key Vault secrets: {ENV_VAR: \'secret-name\'}.')
 param apiSecrets object
+{%- if cookiecutter.feature_store == 'feast' %}
+
+@description('Environment variables of Feast\'s cloud configuration for online features ({name, value} items; features.bicep).')
+param featureStoreEnv array
+{%- endif %}
 
 @description('Tags for every resource.')
 param tags object
@@ -168,7 +173,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             cpu: json(cpu)
             memory: memoryByCpu[cpu]
           }
-          env: concat(plainEnv, secretEnv)
+          env: concat(plainEnv, {% if cookiecutter.feature_store == 'feast' %}featureStoreEnv, {% endif %}secretEnv)
           probes: [
             {
               // Alive = the process answers; ready = a model is loaded.
