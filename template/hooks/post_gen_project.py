@@ -55,6 +55,10 @@ EXCLUDE = json.loads(
  "{% if experiment_tracking != 'mlflow' %}src/{{ package_name }}/tracking.py{% endif %}",
  "{% if experiment_tracking != 'mlflow' %}tests/test_tracking.py{% endif %}",
  "{% if experiment_tracking != 'mlflow' %}docs/tracking.md{% endif %}",
+ "{% if feature_store != 'feast' %}feature_repo{% endif %}",
+ "{% if feature_store != 'feast' %}src/{{ package_name }}/feature_store.py{% endif %}",
+ "{% if feature_store != 'feast' %}tests/test_feature_store.py{% endif %}",
+ "{% if feature_store != 'feast' %}docs/features.md{% endif %}",
  "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
  "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"

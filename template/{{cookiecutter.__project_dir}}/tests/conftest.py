@@ -14,6 +14,9 @@ real data. Swap in a small anonymised sample of your data when you have one.
 from __future__ import annotations
 
 import re
+{%- if cookiecutter.feature_store == 'feast' %}
+import shutil
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 from collections.abc import Iterator
 {%- endif %}
@@ -77,6 +80,10 @@ def write_project(
     raw = folder / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     synthetic_frame().to_csv(raw / "dataset.csv", index=False)
+{%- if cookiecutter.feature_store == 'feast' %}
+    # The feature store's definitions: its stores live in this folder's data/feast/.
+    shutil.copytree(PROJECT_CONFIG.parents[1] / "feature_repo", folder / "feature_repo")
+{%- endif %}
     return config_path
 
 

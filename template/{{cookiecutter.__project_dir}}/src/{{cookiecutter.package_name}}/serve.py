@@ -17,7 +17,7 @@ from fastapi import Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
-from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import {% if cookiecutter.feature_store == 'feast' %}BaseModel, {% endif %}ConfigDict, Discriminator, Field, Tag, create_model
 from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     model_metadata_path: Path | None = None
     input_log: Path | None = None
     log_level: str = "INFO"
+{%- if cookiecutter.feature_store == 'feast' %}
+
+
+class EntityRequest(BaseModel, extra="forbid"):
+    """POST /predict/entity: the id whose online features are scored."""
+
+    entity_id: int  # feature_repo/definitions.py: the entity's join key
+{%- endif %}
 
 
 def build_body(model: LoadedModel) -> Any:
@@ -142,6 +150,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pairs = zip(labels, proba.to_dict("records"), strict=True)
         answers = [{PREDICTION: y, "probabilities": p} for y, p in pairs]
         return {"model_version": model.version, "predictions": answers}
+
+{%- if cookiecutter.feature_store == 'feast' %}
+
+    # The feature store (docs/features.md), opened with the model: features by entity id.
+    from .feature_store import online_row, open_store  # Feast: slow to import
+
+    store = open_store() if model is not None else None
+
+    @app.post("/predict/entity", tags=["model"])
+    def predict_entity(request: EntityRequest) -> Any:
+        """Predict for an entity id, with its features from the online store."""
+        if model is None or store is None:
+            return _error(503, reason)
+        key = request.entity_id
+        row = online_row(store, key, model.feature_names)
+        if row is None:
+            message = f"entity_id {key}: no online features (unknown id, or run make features)"
+            return _error(404, message)
+        frame = pd.DataFrame.from_records([row], columns=model.feature_names)
+        result = model.predict(frame)
+        label = result.pop(PREDICTION).tolist()[0]
+        ROWS.observe(1)
+        PREDICTIONS.labels(str(label) if model.classes else "value").inc()
+        if settings.input_log:
+            log_inputs(settings.input_log, [row], model.version)
+        proba = result.rename(columns=lambda c: c.removeprefix("probability_"))
+        answer = {PREDICTION: label, "probabilities": proba.to_dict("records")[0]}
+        return {"model_version": model.version, "entity_id": key, "predictions": [answer]}
+{%- endif %}
 
     if model is not None:
         estimator = str(model.metadata["estimator"])
