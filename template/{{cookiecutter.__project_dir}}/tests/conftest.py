@@ -82,7 +82,8 @@ def write_project(
     synthetic_frame().to_csv(raw / "dataset.csv", index=False)
 {%- if cookiecutter.feature_store == 'feast' %}
     # The feature store's definitions: its stores live in this folder's data/feast/.
-    shutil.copytree(PROJECT_CONFIG.parents[1] / "feature_repo", folder / "feature_repo")
+    repo = PROJECT_CONFIG.parents[1] / "feature_repo"
+    shutil.copytree(repo, folder / "feature_repo", dirs_exist_ok=True)
 {%- endif %}
     return config_path
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.config import Config, load_config
+from {{ cookiecutter.package_name }}.data import with_keys
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.feature_store import (
     online_row,
@@ -22,7 +23,6 @@ from {{ cookiecutter.package_name }}.feature_store import (
 {%- if cookiecutter.serving == 'fastapi' %}
 from {{ cookiecutter.package_name }}.serve import Settings, create_app
 {%- endif %}
-from {{ cookiecutter.package_name }}.data import with_keys
 from {{ cookiecutter.package_name }}.train import prepare
 
 if TYPE_CHECKING:
@@ -69,10 +69,11 @@ def test_online_row_and_unknown_id(config_path: Path) -> None:
     store = open_store(project_root(config_path))
     register(store, materialize=True)
     written = pd.read_parquet(config.paths.processed_dir / "features.parquet")
-    first = written.iloc[0]
-    row = online_row(store, int(first["entity_id"]), ["feature_0", "segment"])
-    assert row == {"feature_0": first["feature_0"], "segment": first["segment"]}
-    assert online_row(store, 10**9, ["feature_0"]) is None
+    first = written.iloc[-1]  # its newest row: the one the online store holds
+    names = [str(name) for name in written.columns[:2]]
+    row = online_row(store, int(first["entity_id"]), names)
+    assert row == first[names].to_dict()
+    assert online_row(store, 10**9, names) is None
 
 
 def test_keys_are_made_or_checked() -> None:

@@ -161,9 +161,9 @@ def features_target(
     return features, frame[config.data.target]
 
 
-{%- if cookiecutter.feature_store == 'feast' %}
+{% if cookiecutter.feature_store == 'feast' -%}
 def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with an entity id and an event time per row (the feature store's).
+    """``frame`` with the feature store's entity id and event time per row.
 
     Columns ``entity_id`` and ``event_timestamp`` in the data are kept; when
     missing, they are made deterministically: the row number, and FIRST_EVENT

@@ -16,11 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from feast import Entity, FeatureStore, FeatureView
-from feast.errors import FeatureViewNotFoundException
 
 from .data import ENTITY_KEY, TIMESTAMP
 from .errors import DataError
+
+# Importing Feast (feast.metrics) switches prometheus_client to multiprocess
+# mode for the whole process, through environment variables: the model API's
+# /metrics would lose its metrics. Import it here and put them back.
+_PROMETHEUS = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
+_SAVED = {name: os.environ.get(name) for name in _PROMETHEUS}
+import feast.metrics  # noqa: E402, F401
+from feast import Entity, FeatureStore, FeatureView  # noqa: E402
+from feast.errors import FeatureViewNotFoundException  # noqa: E402
+
+for _name, _value in _SAVED.items():
+    if _value is None:
+        os.environ.pop(_name, None)
 
 if TYPE_CHECKING:
     from .config import Config
@@ -49,7 +60,8 @@ def store_yaml(root: Path) -> Path:
 def open_store(root: Path | None = None) -> FeatureStore:
     """The feature store of the project at ``root`` (default: found from cwd)."""
     root = root or project_root()
-    return FeatureStore(repo_path=root / FEATURE_REPO, fs_yaml_file=store_yaml(root))
+    repo = str(root / FEATURE_REPO)
+    return FeatureStore(repo_path=repo, fs_yaml_file=store_yaml(root))
 
 
 def register(store: FeatureStore, materialize: bool = False) -> None:

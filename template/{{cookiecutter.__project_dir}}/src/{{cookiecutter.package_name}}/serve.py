@@ -153,8 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 {%- if cookiecutter.feature_store == 'feast' %}
 
-    # The feature store (docs/features.md), opened with the model: features by entity id.
-    from .feature_store import online_row, open_store  # Feast: slow to import
+    # The feature store (docs/features.md): the features of an entity id.
+    from .feature_store import online_row, open_store  # Feast: slow import
 
     store = open_store() if model is not None else None
 
@@ -166,8 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key = request.entity_id
         row = online_row(store, key, model.feature_names)
         if row is None:
-            message = f"entity_id {key}: no online features (unknown id, or run make features)"
-            return _error(404, message)
+            unknown = "no online features (unknown id, or run make features)"
+            return _error(404, f"entity_id {key}: {unknown}")
         frame = pd.DataFrame.from_records([row], columns=model.feature_names)
         result = model.predict(frame)
         label = result.pop(PREDICTION).tolist()[0]
@@ -176,8 +176,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.input_log:
             log_inputs(settings.input_log, [row], model.version)
         proba = result.rename(columns=lambda c: c.removeprefix("probability_"))
-        answer = {PREDICTION: label, "probabilities": proba.to_dict("records")[0]}
-        return {"model_version": model.version, "entity_id": key, "predictions": [answer]}
+        answer = {PREDICTION: label, "probabilities": proba.iloc[0].to_dict()}
+        version = model.version
+        return {"model_version": version, "entity_id": key, "predictions": [answer]}
 {%- endif %}
 
     if model is not None:
