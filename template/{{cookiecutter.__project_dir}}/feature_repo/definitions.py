@@ -31,8 +31,8 @@ processed_features = FeatureView(
     name="processed_features",
     entities=[entity],
     source=processed_features_source,
-    # How long a value stays valid: point-in-time joins ignore older values, and the
-    # first `materialize-incremental` loads the values of this period.
+    # How long a value stays valid: point-in-time joins ignore older values,
+    # and the first `materialize-incremental` loads the values of this period.
     ttl=timedelta(days=3650),
     online=True,
 )

@@ -81,7 +81,7 @@ def write_project(
     raw.mkdir(parents=True, exist_ok=True)
     synthetic_frame().to_csv(raw / "dataset.csv", index=False)
 {%- if cookiecutter.feature_store == 'feast' %}
-    # The feature store's definitions: its stores live in this folder's data/feast/.
+    # The feature store's definitions; its stores go to this folder's data/.
     repo = PROJECT_CONFIG.parents[1] / "feature_repo"
     shutil.copytree(repo, folder / "feature_repo", dirs_exist_ok=True)
 {%- endif %}

@@ -1,8 +1,8 @@
-"""The feature store (Feast, local stores): point in time, online, bad input."""
+"""The feature store (Feast, local): point in time, online, bad input."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING{% if cookiecutter.serving == 'fastapi' %}, Any{% endif %}
 
 import pandas as pd
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.config import Config, load_config
+from {{ cookiecutter.package_name }}.config import {% if cookiecutter.serving == 'fastapi' %}Config, {% endif %}load_config
 from {{ cookiecutter.package_name }}.data import with_keys
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.feature_store import (
@@ -80,8 +80,9 @@ def test_keys_are_made_or_checked() -> None:
     made = with_keys(pd.DataFrame({"x": [1.0, 2.0]}))
     assert made["entity_id"].tolist() == [0, 1]
     assert made["event_timestamp"].is_monotonic_increasing
+    twice = {"entity_id": [1, 1], "event_timestamp": [at(0), at(0)]}
     with pytest.raises(DataError, match="entity_id repeats"):
-        with_keys(pd.DataFrame({"entity_id": [1, 1], "event_timestamp": [at(0)] * 2}))
+        with_keys(pd.DataFrame(twice))
 {%- if cookiecutter.serving == 'fastapi' %}
 
 
@@ -93,13 +94,16 @@ def test_api_predicts_for_an_entity_id(
     root = project_root(config.paths.processed_dir)
     register(open_store(root), materialize=True)
     monkeypatch.chdir(root)
-    known = int(pd.read_csv(config.paths.processed_dir / "test.csv")["entity_id"][0])
-    with TestClient(create_app(Settings(model_path=config.paths.model))) as client:
+    held_out = pd.read_csv(config.paths.processed_dir / "test.csv")
+    known = int(held_out["entity_id"][0])
+    settings = Settings(model_path=config.paths.model)
+    with TestClient(create_app(settings)) as client:
         answer = client.post("/predict/entity", json={"entity_id": known})
         assert answer.status_code == 200, answer.text
         assert answer.json()["entity_id"] == known
         assert len(answer.json()["predictions"]) == 1
         unknown = client.post("/predict/entity", json={"entity_id": 10**9})
         assert unknown.status_code == 404
-        assert unknown.json()["message"].startswith("entity_id 1000000000: no online")
+        message = unknown.json()["message"]
+        assert message.startswith("entity_id 1000000000: no online")
 {%- endif %}

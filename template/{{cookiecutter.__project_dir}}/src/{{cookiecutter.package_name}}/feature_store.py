@@ -42,7 +42,7 @@ ENV_YAML = "FEATURE_STORE_YAML"
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The project: the folder holding ``feature_repo/``, ``start`` or a parent.
+    """The project: the folder with ``feature_repo/``, ``start`` or a parent.
 
     ``start`` defaults to the current directory.
     """
@@ -52,13 +52,13 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def store_yaml(root: Path) -> Path:
-    """``$FEATURE_STORE_YAML`` (relative to ``root``) or the local store's file."""
+    """``$FEATURE_STORE_YAML`` (relative to ``root``) or the local one."""
     chosen = os.environ.get(ENV_YAML) or f"{FEATURE_REPO}/feature_store.yaml"
     return root / chosen
 
 
 def open_store(root: Path | None = None) -> FeatureStore:
-    """The feature store of the project at ``root`` (default: found from cwd)."""
+    """The feature store of the project at ``root`` (default: from cwd)."""
     root = root or project_root()
     repo = str(root / FEATURE_REPO)
     return FeatureStore(repo_path=repo, fs_yaml_file=store_yaml(root))
@@ -109,7 +109,7 @@ def training_frame(
     refs = [f"{FEATURE_VIEW}:{name}" for name in feature_names(store)]
     joined = store.get_historical_features(entity_df=entity_df, features=refs)
     features = joined.to_df().drop(columns=config.data.target)
-    return entity_df.merge(features, on=keys, how="left", validate="one_to_one")
+    return entity_df.merge(features, on=keys, how="left", validate="1:1")
 
 
 def online_row(
@@ -120,6 +120,6 @@ def online_row(
     """The online features ``names`` of one entity; None when it has none."""
     refs = [f"{FEATURE_VIEW}:{name}" for name in names]
     rows = [{ENTITY_KEY: entity_id}]
-    found = store.get_online_features(features=refs, entity_rows=rows).to_dict()
+    found = store.get_online_features(refs, entity_rows=rows).to_dict()
     row = {name: found[name][0] for name in names}
     return None if all(value is None for value in row.values()) else row

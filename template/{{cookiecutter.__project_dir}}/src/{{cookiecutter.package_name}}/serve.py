@@ -17,7 +17,10 @@ from fastapi import Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
-from pydantic import {% if cookiecutter.feature_store == 'feast' %}BaseModel, {% endif %}ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
+{%- if cookiecutter.feature_store == 'feast' %}
+from pydantic.main import BaseModel
+{%- endif %}
 from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
@@ -160,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/predict/entity", tags=["model"])
     def predict_entity(request: EntityRequest) -> Any:
-        """Predict for an entity id, with its features from the online store."""
+        """Predict for an entity id, its features from the online store."""
         if model is None or store is None:
             return _error(503, reason)
         key = request.entity_id
@@ -177,8 +180,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log_inputs(settings.input_log, [row], model.version)
         proba = result.rename(columns=lambda c: c.removeprefix("probability_"))
         answer = {PREDICTION: label, "probabilities": proba.iloc[0].to_dict()}
-        version = model.version
-        return {"model_version": version, "entity_id": key, "predictions": [answer]}
+        return {
+            "model_version": model.version,
+            "entity_id": key,
+            "predictions": [answer],
+        }
 {%- endif %}
 
     if model is not None:

@@ -83,9 +83,10 @@ def prepare(config: Config) -> dict[str, Any]:
     for part, path in zip(parts, splits(config), strict=True):
         part.to_csv(path, index=False)
 {%- if cookiecutter.feature_store == 'feast' %}
-    # The feature store's source (feature_repo/): every row's features, no labels.
+    # The feature store's source (feature_repo/): all rows' features, no label.
     features = frame.drop(columns=config.data.target)
-    features.to_parquet(config.paths.processed_dir / data.FEATURES_FILE, index=False)
+    source = config.paths.processed_dir / data.FEATURES_FILE
+    features.to_parquet(source, index=False)
 {%- endif %}
     rows = {"n_train": len(parts[0]), "n_test": len(parts[1])}
     where = config.paths.processed_dir
@@ -137,8 +138,8 @@ def train(config: Config) -> Trained:
         prepare(config)
     train_frame, test_frame = (data.read_csv(p) for p in splits(config))
 {%- if cookiecutter.feature_store == 'feast' %}
-    # The split gives the labels; the features come from the feature store as of
-    # each row's event time (`make features` registered and loaded it).
+    # The split gives the labels; the features come from the feature store as
+    # of each row's event time (`make features` registered and loaded it).
     from .feature_store import training_frame  # Feast: slow to import
 
     train_frame = training_frame(config, train_frame)[train_frame.columns]
