@@ -13,6 +13,10 @@ from feast import Entity, FeatureView, FileSource, ValueType
 
 # The data step writes it (paths.processed_dir in configs/train.toml).
 FEATURES_FILE = Path(__file__).parents[1] / "data/processed/features.parquet"
+if not FEATURES_FILE.is_file():
+    # `feast apply` imports this file: one line rather than pyarrow's traceback
+    missing = f"feature view processed_features: its source {FEATURES_FILE}"
+    raise SystemExit(f"{missing} is missing: run make data")
 
 entity = Entity(
     name="entity",

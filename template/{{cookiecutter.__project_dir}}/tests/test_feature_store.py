@@ -76,6 +76,12 @@ def test_online_row_and_unknown_id(config_path: Path) -> None:
     assert online_row(store, 10**9, names) is None
 
 
+def test_a_missing_source_is_one_line(config_path: Path) -> None:
+    store = open_store(project_root(config_path))
+    with pytest.raises(DataError, match=r"\.parquet is missing: run make"):
+        register(store)
+
+
 def test_keys_are_made_or_checked() -> None:
     made = with_keys(pd.DataFrame({"x": [1.0, 2.0]}))
     assert made["entity_id"].tolist() == [0, 1]

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import prometheus_client  # noqa: F401  (a Feast dependency; first: see below)
 
 from .data import ENTITY_KEY, TIMESTAMP
 from .errors import DataError
 
 # Importing Feast (feast.metrics) switches prometheus_client to multiprocess
 # mode for the whole process, through environment variables: the model API's
-# /metrics would lose its metrics. Import it here and put them back.
+# /metrics would lose its metrics. prometheus_client is imported first (it
+# picks its mode then), Feast here, and the variables are put back.
 _PROMETHEUS = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
 _SAVED = {name: os.environ.get(name) for name in _PROMETHEUS}
 import feast.metrics  # noqa: E402, F401
@@ -74,7 +76,10 @@ def register(store: FeatureStore, materialize: bool = False) -> None:
     if spec is None or spec.loader is None:
         raise DataError(f"{path}: not a Python module")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SystemExit as exc:  # the source is missing (definitions.py)
+        raise DataError(str(exc)) from None
     kinds = (Entity, FeatureView)
     store.apply([v for v in vars(module).values() if isinstance(v, kinds)])
     if materialize:
