@@ -2,8 +2,8 @@
 lint, the generated tests, data, `make features`, training through `get_historical_features`,
 evaluate), then `make features` again, a point-in-time training set checked against rows built
 by hand, the model API under uvicorn on 127.0.0.1 answering an entity id (features fetched from
-the SQLite online store) and an unknown id (404), and the negative control: `make features`
-with the feature view's source missing stops with one line.
+the SQLite online store) and an unknown id (404), and the negative control: with the feature
+view's source missing, `make features` and a bare `feast apply` stop with one line.
 
 One xdist group, one project, one server.
 """
@@ -131,4 +131,10 @@ def test_missing_source_is_one_line_at_make_features(project: Path) -> None:
     assert lines == [
         "make features: the feature view's source data/processed/features.parquet is missing: "
         "run make data (data.source in configs/train.toml)"
+    ]
+    # `feast apply` by hand: one line too (feature_repo/definitions.py), not pyarrow's traceback
+    raw = sh(project, ".venv/bin/feast", "-c", "feature_repo", "apply", check=False)
+    assert raw.returncode == 1
+    assert raw.stderr.strip().splitlines() == [
+        f"feature view processed_features: its source {source} is missing: run make data"
     ]
