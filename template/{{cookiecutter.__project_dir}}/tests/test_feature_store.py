@@ -113,3 +113,19 @@ def test_api_predicts_for_an_entity_id(
         message = unknown.json()["message"]
         assert message.startswith("entity_id 1000000000: no online")
 {%- endif %}
+{%- if cookiecutter.serving == 'fastapi' %}
+
+
+def test_api_without_a_store_answers_503_for_ids_only(
+    trained: tuple[Config, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no feature_repo/ here, as in an image
+    settings = Settings(model_path=trained[0].paths.model)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/predict/entity", json={"entity_id": 1})
+        assert answer.status_code == 503
+        assert answer.json()["message"].startswith("no feature store: ")
+        assert client.get("/ready").status_code == 200
+{%- endif %}

@@ -159,13 +159,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The feature store (docs/features.md): the features of an entity id.
     from .feature_store import online_row, open_store  # Feast: slow import
 
-    store = open_store() if model is not None else None
+    try:  # the raw-feature API serves even without a store (e.g. an image)
+        store, unavailable = open_store(), ""
+    except Exception as exc:  # no feature_store.yaml, or a bad one
+        logger.error("feature store not opened: %s", exc)
+        store, unavailable = None, f"no feature store: {exc}"
 
     @app.post("/predict/entity", tags=["model"])
     def predict_entity(request: EntityRequest) -> Any:
         """Predict for an entity id, its features from the online store."""
-        if model is None or store is None:
+        if model is None:
             return _error(503, reason)
+        if store is None:
+            return _error(503, unavailable)
         key = request.entity_id
         row = online_row(store, key, model.feature_names)
         if row is None:
