@@ -1,6 +1,6 @@
 """feature_store=feast, for real and offline: one rendered project, its own `make ci` (install,
 lint, the generated tests, data, `make features`, training through `get_historical_features`,
-evaluate), then `make features` again, a point-in-time training set checked against rows built
+evaluate), the registered feature view, a point-in-time training set checked against rows built
 by hand, the model API under uvicorn on 127.0.0.1 answering an entity id (features fetched from
 the SQLite online store) and an unknown id (404), and the negative control: with the feature
 view's source missing, `make features` and a bare `feast apply` stop with one line.
@@ -51,16 +51,22 @@ labels = pd.DataFrame({"entity_id": [1, 1, 2, 2],
 store = open_store()
 register(store)
 frame = training_frame(config, labels, store)
-print(json.dumps(frame.astype({"event_timestamp": str}).to_dict("records")))
+sizes = [None if pd.isna(size) else size for size in frame["size"]]
+print(json.dumps(list(zip(frame["entity_id"].tolist(), frame["target"].tolist(), sizes))))
 """
 
 
 @pytest.fixture(scope="module")
-def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The feast project after its own `make ci` (install, features, train, evaluate)."""
+def built(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The feast project after its own `make ci` (install, features, train, evaluate), and
+    what `make ci` printed."""
     project = generate(template_repo, tmp_path_factory.mktemp("feast") / "demo", ANSWERS)
-    make(project, "ci")
-    return project
+    return project, make(project, "ci").stdout
+
+
+@pytest.fixture(scope="module")
+def project(built: tuple[Path, str]) -> Path:
+    return built[0]
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +86,14 @@ def post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
         return error.code, json.loads(error.read())
 
 
-def test_make_ci_applies_materialises_and_trains_from_the_store(project: Path) -> None:
+def test_make_ci_applies_materialises_and_trains_from_the_store(built: tuple[Path, str]) -> None:
+    project, printed = built
+    # `make train` ran `make features` first: feast apply, then materialize-incremental
+    assert "Created feature view processed_features" in printed
+    assert "materialize-incremental" in printed
     assert (project / "data" / "processed" / "features.parquet").is_file()
     assert (project / "data" / "feast" / "registry.db").is_file()
     assert (project / "data" / "feast" / "online_store.db").is_file()
-    again = make(project, "features").stdout
-    assert "processed_features" in again  # registered and materialised again
     listed = sh(project, ".venv/bin/feast", "-c", "feature_repo", "feature-views", "list").stdout
     assert "processed_features" in listed
 
@@ -112,12 +120,7 @@ def test_api_predicts_for_an_entity_id_and_404s_an_unknown_one(project: Path, se
 def test_training_set_is_point_in_time(project: Path, server: str) -> None:
     # after the API test: it rewrites the features file the server's store reads
     rows = json.loads(sh(project, ".venv/bin/python", "-c", POINT_IN_TIME).stdout)
-    assert [(r["entity_id"], r["target"], r["size"]) for r in rows] == [
-        (1, 0, 10.0),
-        (1, 1, 20.0),
-        (2, 0, None),
-        (2, 1, 30.0),
-    ]
+    assert rows == [[1, 0, 10.0], [1, 1, 20.0], [2, 0, None], [2, 1, 30.0]]
 
 
 def test_missing_source_is_one_line_at_make_features(project: Path) -> None:
