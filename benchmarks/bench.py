@@ -5,6 +5,7 @@ Goals (reported, never asserted in tests):
   reference template, cookiecutter-data-science (`ccds --no-input`, from a checkout given with
   --reference), alternately in one run: cookiecutter <= 1.0x and copier <= 1.5x its time;
 - generate -> green (render, fresh venv with a warm package cache, `make ci`): <= 30 s on 2 cores;
+  the same with feature_store=feast is reported next to it (no goal: Feast is a large install);
 - the generated project's own test suite: <= 15 s;
 - one update across one release (`python -m mlops_cookie.update`, copier): <= 3 s;
 - `mlops-cookie workshop` for 100 attendees: <= 60 s.
@@ -14,7 +15,7 @@ CI/CD, IaC, docs and the rest.
 The generated API under load has its own script, bench_serving.py (it starts a server).
 
 Usage: python benchmarks/bench.py [--reference CHECKOUT-OR-URL] [--renders-only] [--lines-only]
-                                  [--runs N] [--green-runs N] [--json PATH]
+                                  [--runs N] [--green-runs N] [--feast-only] [--json PATH]
 Prints a table (median, min-max spread, peak RSS), the ratios to the reference, and writes the
 figures as JSON. `make bench` passes REFERENCE (see the Makefile) and installs ccds (the
 pyproject.toml group `bench`).
@@ -318,6 +319,9 @@ def main() -> int:
     parser.add_argument(
         "--lines-only", action="store_true", help="only the lines per part of a default render"
     )
+    parser.add_argument(
+        "--feast-only", action="store_true", help="only generate -> green with feature_store=feast"
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/latest.json"))
     args = parser.parse_args()
 
@@ -327,6 +331,9 @@ def main() -> int:
         lines = lines_per_part(template, work)
         if args.lines_only:
             print_lines(lines)
+            return 0
+        if args.feast_only:
+            print(green_feast(work, template, args.green_runs).row())
             return 0
         reference, source = prepare_reference(args.reference, work)
         figures, ratios = side_by_side(work, template, reference, args.runs)
@@ -363,6 +370,22 @@ def main() -> int:
     return 0
 
 
+def green_feast(work: Path, template: Path, runs: int) -> Figure:
+    """generate -> green with feature_store=feast, next to the default: Feast's larger install,
+    `make features` (feast apply, materialize-incremental) and training through the store."""
+    data = " ".join(f"--data {k}={v}" for k, v in {**ANSWERS, "feature_store": "feast"}.items())
+
+    def cmd(i: int):
+        script = (
+            f"copier copy -q --defaults {data} {template} feast-{i}"
+            f" && cd feast-{i} && git init -q && make ci"
+        )
+        return ["bash", "-c", script], work
+
+    timed(cmd(99)[0], work)  # a warm package cache, as for the default
+    return measure("generate -> green, feature_store=feast", None, runs, cmd, work)
+
+
 def other_figures(work: Path, template: Path, args: argparse.Namespace) -> list[Figure]:
     """generate -> green, the generated test suite, one update, the workshop."""
     data = " ".join(f"--data {k}={v}" for k, v in ANSWERS.items())
@@ -377,7 +400,8 @@ def other_figures(work: Path, template: Path, args: argparse.Namespace) -> list[
     # warm the package cache once, so generate -> green measures a warm cache as specified
     timed(green_cmd(99)[0], work)
     figures = [
-        measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work)
+        measure("generate -> green (copier + make ci)", 30.0, args.green_runs, green_cmd, work),
+        green_feast(work, template, args.green_runs),
     ]
     # the generated project's own test suite, on the last green project (already installed)
     last = work / f"green-{args.green_runs - 1}"

@@ -28,7 +28,13 @@ from helpers import (
 # The longest work first: xdist hands tests out in collection order, so the modules that install
 # and run generated projects for minutes start at once instead of ending the run on one worker.
 # (A stable sort: each module stays in one piece and in its own order.)
-LONGEST_FIRST = ("test_training_jobs.py", "test_serving.py", "test_upgrade.py", "test_r.py")
+LONGEST_FIRST = (
+    "test_training_jobs.py",
+    "test_serving.py",
+    "test_upgrade.py",
+    "test_feast.py",
+    "test_r.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

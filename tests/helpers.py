@@ -193,7 +193,8 @@ def delivery_product() -> list[dict[str, Any]]:
 
 def training_product() -> list[dict[str, Any]]:
     """training_compute=cloud with every CI provider and every cloud its IaC can target
-    (Terraform on the three clouds, Bicep on Azure), serving alternating."""
+    (Terraform on the three clouds, Bicep on Azure), serving alternating; feature_store=feast in
+    two of them."""
     by_name = {q.name: q for q in _questions()}
     sets = []
     for ci in by_name["ci_provider"].choices:
@@ -211,6 +212,9 @@ def training_product() -> list[dict[str, Any]]:
                         "training_compute": "cloud",
                     }
                 )
+    # the feature store (Feast) rides along two sets: GCP with the model API, AWS without
+    for index in (2, 5):
+        sets[index]["feature_store"] = "feast"
     return sets
 
 

@@ -64,11 +64,14 @@ EXCLUDE = json.loads(
  "{% if not r_scripts %}scripts/lintr.R{% endif %}",
  "{% if not r_scripts %}scripts/r_deps.R{% endif %}",
  "{% if not r_scripts %}docs/r.md{% endif %}",
- "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
- "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if feature_store != 'feast' %}feature_repo{% endif %}",
+ "{% if feature_store != 'feast' %}src/{{ package_name }}/feature_store.py{% endif %}",
+ "{% if feature_store != 'feast' %}tests/test_feature_store.py{% endif %}",
+ "{% if feature_store != 'feast' %}docs/features.md{% endif %}",
  "{% if feature_store != 'feast' %}infra/terraform/features.tf{% endif %}",
  "{% if feature_store != 'feast' %}infra/bicep/modules/features.bicep{% endif %}",
+ "{% if license != 'Apache-2.0' %}NOTICE{% endif %}",
+ "{% if docs != 'mkdocs' %}mkdocs.yml{% endif %}",
  "{% if workshop is defined and not workshop %}scripts/workshop_check.py{% endif %}"
 ]{% endraw %}'''
 )

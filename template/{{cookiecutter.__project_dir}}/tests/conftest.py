@@ -14,6 +14,9 @@ real data. Swap in a small anonymised sample of your data when you have one.
 from __future__ import annotations
 
 import re
+{%- if cookiecutter.feature_store == 'feast' %}
+import shutil
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == 'mlflow' %}
 from collections.abc import Iterator
 {%- endif %}
@@ -77,6 +80,11 @@ def write_project(
     raw = folder / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     synthetic_frame().to_csv(raw / "dataset.csv", index=False)
+{%- if cookiecutter.feature_store == 'feast' %}
+    # The feature store's definitions; its stores go to this folder's data/.
+    repo = PROJECT_CONFIG.parents[1] / "feature_repo"
+    shutil.copytree(repo, folder / "feature_repo", dirs_exist_ok=True)
+{%- endif %}
     return config_path
 
 

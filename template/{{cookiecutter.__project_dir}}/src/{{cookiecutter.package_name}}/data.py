@@ -27,6 +27,13 @@ BUILTIN_DATASETS = {
     "diabetes": load_diabetes,  # regression, 442 rows
 }
 TRAIN_FILE, TEST_FILE = "train.csv", "test.csv"
+{%- if cookiecutter.feature_store == 'feast' %}
+# The feature store's keys (feature_repo/definitions.py): never model inputs.
+FEATURES_FILE = "features.parquet"
+ENTITY_KEY, TIMESTAMP = "entity_id", "event_timestamp"
+# Rows without an event time get FIRST_EVENT plus their row number in seconds.
+FIRST_EVENT = pd.Timestamp("2025-01-01", tz="UTC")
+{%- endif %}
 # More distinct labels than 50 probably means a regression target.
 FEW_CLASSES = pa.Check(
     lambda labels: 2 <= labels.nunique() <= 50,
@@ -147,10 +154,39 @@ def features_target(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The model's input columns and the target column."""
     dropped = [config.data.target, *config.features.drop]
+{%- if cookiecutter.feature_store == 'feast' %}
+    dropped += [ENTITY_KEY, TIMESTAMP]
+{%- endif %}
     features = frame.drop(columns=dropped, errors="ignore")
     return features, frame[config.data.target]
 
 
+{% if cookiecutter.feature_store == 'feast' -%}
+def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the feature store's entity id and event time per row.
+
+    Columns ``entity_id`` and ``event_timestamp`` in the data are kept; when
+    missing, they are made deterministically: the row number, and FIRST_EVENT
+    plus that many seconds. Ids must be unique integers.
+    """
+    frame = frame.copy()
+    if ENTITY_KEY not in frame:
+        frame[ENTITY_KEY] = range(len(frame))
+    if TIMESTAMP not in frame:
+        seconds = pd.to_timedelta(range(len(frame)), unit="s")
+        frame[TIMESTAMP] = FIRST_EVENT + seconds
+    try:
+        frame[ENTITY_KEY] = frame[ENTITY_KEY].astype("int64")
+        frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP], utc=True)
+    except (ValueError, TypeError) as exc:
+        msg = f"columns {ENTITY_KEY} (integers) and {TIMESTAMP} (times): {exc}"
+        raise DataError(msg) from None
+    if frame.duplicated([ENTITY_KEY, TIMESTAMP]).any():
+        raise DataError(f"{ENTITY_KEY} repeats at the same {TIMESTAMP}")
+    return frame
+
+
+{% endif -%}
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV or JSON Lines file; missing, unreadable or empty: a DataError."""
     log = path.suffix in {".jsonl", ".ndjson"}  # e.g. the API's input log

@@ -18,6 +18,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_fastapi_instrumentator import Instrumentator
 from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
+{%- if cookiecutter.feature_store == 'feast' %}
+from pydantic.main import BaseModel
+{%- endif %}
 from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
@@ -62,6 +65,14 @@ class Settings(BaseSettings):
     model_metadata_path: Path | None = None
     input_log: Path | None = None
     log_level: str = "INFO"
+{%- if cookiecutter.feature_store == 'feast' %}
+
+
+class EntityRequest(BaseModel, extra="forbid"):
+    """POST /predict/entity: the id whose online features are scored."""
+
+    entity_id: int  # feature_repo/definitions.py: the entity's join key
+{%- endif %}
 
 
 def build_body(model: LoadedModel) -> Any:
@@ -142,6 +153,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pairs = zip(labels, proba.to_dict("records"), strict=True)
         answers = [{PREDICTION: y, "probabilities": p} for y, p in pairs]
         return {"model_version": model.version, "predictions": answers}
+
+{%- if cookiecutter.feature_store == 'feast' %}
+
+    # The feature store (docs/features.md): the features of an entity id.
+    from .feature_store import online_row, open_store  # Feast: slow import
+
+    try:  # the raw-feature API serves even without a store (e.g. an image)
+        store, unavailable = open_store(), ""
+    except Exception as exc:  # no feature_store.yaml, or a bad one
+        logger.error("feature store not opened: %s", exc)
+        store, unavailable = None, f"no feature store: {exc}"
+
+    @app.post("/predict/entity", tags=["model"])
+    def predict_entity(request: EntityRequest) -> Any:
+        """Predict for an entity id, its features from the online store."""
+        if model is None:
+            return _error(503, reason)
+        if store is None:
+            return _error(503, unavailable)
+        key = request.entity_id
+        row = online_row(store, key, model.feature_names)
+        if row is None:
+            unknown = "no online features (unknown id, or run make features)"
+            return _error(404, f"entity_id {key}: {unknown}")
+        frame = pd.DataFrame.from_records([row], columns=model.feature_names)
+        result = model.predict(frame)
+        label = result.pop(PREDICTION).tolist()[0]
+        ROWS.observe(1)
+        PREDICTIONS.labels(str(label) if model.classes else "value").inc()
+        if settings.input_log:
+            log_inputs(settings.input_log, [row], model.version)
+        proba = result.rename(columns=lambda c: c.removeprefix("probability_"))
+        answer = {PREDICTION: label, "probabilities": proba.iloc[0].to_dict()}
+        return {
+            "model_version": model.version,
+            "entity_id": key,
+            "predictions": [answer],
+        }
+{%- endif %}
 
     if model is not None:
         estimator = str(model.metadata["estimator"])

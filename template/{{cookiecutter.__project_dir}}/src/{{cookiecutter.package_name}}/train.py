@@ -75,10 +75,19 @@ def prepare(config: Config) -> dict[str, Any]:
     it is compared with are scored on the same held-out rows.
     """
     frame = data.load_dataset(config)
+{%- if cookiecutter.feature_store == 'feast' %}
+    frame = data.with_keys(frame)
+{%- endif %}
     parts = data.split_dataset(frame, config)
     config.paths.processed_dir.mkdir(parents=True, exist_ok=True)
     for part, path in zip(parts, splits(config), strict=True):
         part.to_csv(path, index=False)
+{%- if cookiecutter.feature_store == 'feast' %}
+    # The feature store's source (feature_repo/): all rows' features, no label.
+    features = frame.drop(columns=config.data.target)
+    source = config.paths.processed_dir / data.FEATURES_FILE
+    features.to_parquet(source, index=False)
+{%- endif %}
     rows = {"n_train": len(parts[0]), "n_test": len(parts[1])}
     where = config.paths.processed_dir
     logger.info("wrote %d + %d held-out rows to %s", *rows.values(), where)
@@ -128,6 +137,13 @@ def train(config: Config) -> Trained:
     if not all(path.is_file() for path in splits(config)):
         prepare(config)
     train_frame, test_frame = (data.read_csv(p) for p in splits(config))
+{%- if cookiecutter.feature_store == 'feast' %}
+    # The split gives the labels; the features come from the feature store as
+    # of each row's event time (`make features` registered and loaded it).
+    from .feature_store import training_frame  # Feast: slow to import
+
+    train_frame = training_frame(config, train_frame)[train_frame.columns]
+{%- endif %}
     features, target = data.features_target(train_frame, config)
     metrics = reported_metrics(config, target)
     pipeline = fit_pipeline(config, train_frame)
