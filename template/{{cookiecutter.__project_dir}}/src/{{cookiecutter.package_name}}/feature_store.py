@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+import time
+{%- endif %}
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,7 +66,55 @@ def open_store(root: Path | None = None) -> FeatureStore:
     """The feature store of the project at ``root`` (default: from cwd)."""
     root = root or project_root()
     repo = str(root / FEATURE_REPO)
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+    _redis_token()
+{%- endif %}
     return FeatureStore(repo_path=repo, fs_yaml_file=store_yaml(root))
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+
+
+# Azure Cache for Redis takes Microsoft Entra tokens only (no access key):
+# feature_store.cloud.yaml's connection string carries a token of this
+# process's identity as password. deploy.sh sets it for `make features`; the
+# model API (FEATURE_STORE_REDIS_HOST and _USER set by the infrastructure)
+# gets one here, and again before it expires (current_store).
+REDIS_SCOPE = "https://redis.azure.com/.default"
+_expires = {"at": float("inf")}
+
+
+def _redis_token() -> None:
+    host = os.environ.get("FEATURE_STORE_REDIS_HOST")
+    user = os.environ.get("FEATURE_STORE_REDIS_USER")
+    if not (host and user):
+        return
+    from azure.identity import DefaultAzureCredential  # uses AZURE_CLIENT_ID
+
+    token = DefaultAzureCredential().get_token(REDIS_SCOPE)
+    secret = f"{host}:6380,ssl=true,username={user},password={token.token}"
+    os.environ["FEATURE_STORE_REDIS_CONNECTION"] = secret
+    _expires["at"] = token.expires_on
+{%- endif %}
+
+
+_current: dict[str, FeatureStore] = {}
+
+
+def current_store() -> FeatureStore:
+    """The store a long-running process (the model API) reads, opened once.
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+
+    Opened again five minutes before its Redis token expires.
+{%- endif %}
+    """
+{%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+    if time.time() > _expires["at"] - 300:
+        _current.clear()
+{%- endif %}
+    root = project_root()
+    key = str(store_yaml(root))  # one per project and configuration
+    if key not in _current:
+        _current[key] = open_store(root)
+    return _current[key]
 
 
 def register(store: FeatureStore, materialize: bool = False) -> None:

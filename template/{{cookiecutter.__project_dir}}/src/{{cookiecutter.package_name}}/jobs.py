@@ -193,6 +193,16 @@ def stage_input(config: Config, config_file: Path, folder: Path) -> Path:
     names = (TRAIN_FILE, TEST_FILE)
     for source, name in zip(splits(config), names, strict=True):
         shutil.copyfile(source, data / name)
+{%- if cookiecutter.feature_store == 'feast' %}
+    # The job has no feature store: its training split goes with the features
+    # of each row as of its event time, joined here as `make train` joins them.
+    from .data import read_csv
+    from .feature_store import training_frame  # Feast: slow to import
+
+    labels = read_csv(splits(config)[0])
+    joined = training_frame(config, labels)[labels.columns]
+    joined.to_csv(data / TRAIN_FILE, index=False)
+{%- endif %}
     return folder
 
 

@@ -157,10 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if cookiecutter.feature_store == 'feast' %}
 
     # The feature store (docs/features.md): the features of an entity id.
-    from .feature_store import online_row, open_store  # Feast: slow import
+    from .feature_store import current_store, online_row  # Feast: slow import
 
     try:  # the raw-feature API serves even without a store (e.g. an image)
-        store, unavailable = open_store(), ""
+        store, unavailable = current_store(), ""
     except Exception as exc:  # no feature_store.yaml, or a bad one
         logger.error("feature store not opened: %s", exc)
         store, unavailable = None, f"no feature store: {exc}"
@@ -173,7 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if store is None:
             return _error(503, unavailable)
         key = request.entity_id
-        row = online_row(store, key, model.feature_names)
+        row = online_row(current_store(), key, model.feature_names)
         if row is None:
             unknown = "no online features (unknown id, or run make features)"
             return _error(404, f"entity_id {key}: {unknown}")
