@@ -100,12 +100,14 @@ _current: dict[str, FeatureStore] = {}
 
 
 def current_store() -> FeatureStore:
-    """The store a long-running process (the model API) reads, opened once.
 {%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
+    """The store a long-running process (the model API) reads, opened once.
 
     Opened again five minutes before its Redis token expires.
-{%- endif %}
     """
+{%- else %}
+    """The store a long-running process (the model API) reads, opened once."""
+{%- endif %}
 {%- if cookiecutter.iac != 'none' and cookiecutter.cloud == 'azure' %}
     if time.time() > _expires["at"] - 300:
         _current.clear()

@@ -140,15 +140,16 @@ def train(config: Config) -> Trained:
 {%- if cookiecutter.feature_store == 'feast' %}
     # The split gives the labels; the features come from the feature store as
     # of each row's event time (`make features` registered and loaded it).
-    from .feature_store import training_frame  # Feast: slow to import
 {%- if cookiecutter.training_compute == 'cloud' %}
-    from .feature_store import FEATURE_REPO, project_root
+    # Feast: slow to import
+    from .feature_store import FEATURE_REPO, project_root, training_frame
 
     # A job on the cloud's platform has no feature repository: its split was
     # joined where it was submitted (jobs.stage_input).
     if (project_root(config.paths.processed_dir) / FEATURE_REPO).is_dir():
         train_frame = training_frame(config, train_frame)[train_frame.columns]
 {%- else %}
+    from .feature_store import training_frame  # Feast: slow to import
 
     train_frame = training_frame(config, train_frame)[train_frame.columns]
 {%- endif %}
