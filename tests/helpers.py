@@ -192,29 +192,31 @@ def delivery_product() -> list[dict[str, Any]]:
 
 
 def training_product() -> list[dict[str, Any]]:
-    """training_compute=cloud with every CI provider and every cloud its IaC can target
-    (Terraform on the three clouds, Bicep on Azure), serving alternating; feature_store=feast in
-    two of them."""
+    """training_compute=cloud on every cloud its IaC can target (Terraform on the three clouds,
+    Bicep on Azure), each without and with the feature store (Feast, whose cloud stores differ
+    per cloud), the CI provider and serving cycling. (Every CI provider with every cloud is
+    delivery_product's job and test_ci_cd's; eight sets keep the three-engine renders short.)"""
     by_name = {q.name: q for q in _questions()}
+    providers, servings = by_name["ci_provider"].choices, by_name["serving"].choices
+    pairs = [
+        (iac, cloud)
+        for iac in by_name["iac"].choices
+        for cloud in by_name["cloud"].choices
+        if iac != "none" and answer_error({"iac": iac, "cloud": cloud}) is None
+    ]
     sets = []
-    for ci in by_name["ci_provider"].choices:
-        for iac in (i for i in by_name["iac"].choices if i != "none"):
-            for cloud in by_name["cloud"].choices:
-                if answer_error({"iac": iac, "cloud": cloud}) is not None:
-                    continue
-                serving = by_name["serving"].choices[len(sets) % 2]
-                sets.append(
-                    {
-                        "ci_provider": ci,
-                        "iac": iac,
-                        "serving": serving,
-                        "cloud": cloud,
-                        "training_compute": "cloud",
-                    }
-                )
-    # the feature store (Feast) rides along two sets: GCP with the model API, AWS without
-    for index in (2, 5):
-        sets[index]["feature_store"] = "feast"
+    for with_store, store in enumerate(by_name["feature_store"].choices):
+        for k, (iac, cloud) in enumerate(pairs):
+            sets.append(
+                {
+                    "ci_provider": providers[k % len(providers)],
+                    "iac": iac,
+                    "serving": servings[(k + with_store) % 2],  # Feast with and without the API
+                    "cloud": cloud,
+                    "training_compute": "cloud",
+                    "feature_store": store,
+                }
+            )
     return sets
 
 

@@ -98,7 +98,7 @@ def test_every_option_owned_path_comes_and_goes_with_its_option() -> None:
 
 
 def test_the_product_covers_every_value_of_the_options_that_own_files() -> None:
-    for name in ("ci_provider", "iac", "serving", "cloud", "training_compute"):
+    for name in ("ci_provider", "iac", "serving", "cloud", "training_compute", "feature_store"):
         values = {defaults(a)[name] for a in PRODUCT}
         assert values == set(next(q for q in load()[1] if q.name == name).choices), name
 
