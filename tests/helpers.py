@@ -228,7 +228,10 @@ def set_id(answers: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- running projects
 def project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    # not the outer make's flags either (`make test`): they make the project's make print
+    # "Entering directory" around the one-line messages the tests compare
+    drop = {"VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
         PATH=f"{BIN}{os.pathsep}{env['PATH']}",
         UV_PYTHON_DOWNLOADS="never",  # only the system Python exists here
